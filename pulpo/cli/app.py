@@ -1,0 +1,248 @@
+"""``pulpo``: compile, check and run a Pulpo project.
+
+Every command takes the project directory (default: the current one). A user
+mistake is reported as one line on stderr with a non-zero exit status:
+2 for an invalid project or invalid input, 1 for anything else that failed.
+"""
+
+import functools
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pulpo import __version__
+from pulpo.discover import Project, discover
+from pulpo.errors import DatabaseUnavailable, PulpoError
+
+app = typer.Typer(
+    help="Turn a typed Python domain into a running FastAPI + MongoDB service.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+ops_app = typer.Typer(help="List and run a project's operations.", no_args_is_help=True)
+app.add_typer(ops_app, name="ops")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ProjectArgument = Annotated[
+    Path, typer.Argument(help="The project directory.", show_default=True)
+]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn a user mistake into one line on stderr and an exit status, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PulpoError as error:
+            err.print(f"error: {error}", markup=False)
+            raise typer.Exit(error.exit_code) from None
+        except DatabaseUnavailable as error:
+            err.print(f"error: {error.detail}", markup=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command("check")
+@reports_errors
+def check_command(project: ProjectArgument = Path(".")) -> None:
+    """Report every problem in the project, each with its code and file:line."""
+    from pulpo.validate import validate
+
+    found = discover(project)
+    diagnostics = validate(found)
+    for diagnostic in diagnostics:
+        err.print(str(diagnostic), markup=False)
+    if diagnostics:
+        err.print(f"{len(diagnostics)} problem(s) found", markup=False)
+        raise typer.Exit(2)
+    out.print(
+        f"ok: {len(found.models)} datamodel(s), {len(found.operations)} operation(s)",
+        markup=False,
+    )
+
+
+@app.command("compile")
+@reports_errors
+def compile_command(
+    project: ProjectArgument = Path("."),
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if the output is out of date.")
+    ] = False,
+) -> None:
+    """Generate the project's FastAPI package (written atomically, deterministic)."""
+    from pulpo.generate import ProjectInvalid, compile_project
+
+    found = discover(project)
+    try:
+        result = compile_project(found, check=check)
+    except ProjectInvalid as invalid:
+        for diagnostic in invalid.diagnostics:
+            err.print(str(diagnostic), markup=False)
+        raise
+    where = _shown(result.output)
+    if check:
+        if result.changed:
+            for path in result.changed:
+                err.print(f"out of date: {where}/{path}", markup=False)
+            err.print(f"{where} is out of date; run `pulpo compile {project}`", markup=False)
+            raise typer.Exit(1)
+        out.print(f"{where} is up to date ({result.files} files)", markup=False)
+        return
+    state = f"{len(result.changed)} changed" if result.changed else "unchanged"
+    out.print(f"compiled {where}: {result.files} files, {state}", markup=False)
+
+
+@app.command("graph")
+@reports_errors
+def graph_command(
+    project: ProjectArgument = Path("."),
+    what: Annotated[
+        str, typer.Option("--what", help="models, operations or all.")
+    ] = "all",
+) -> None:
+    """Print Mermaid diagrams of the datamodels and of the operation hierarchy."""
+    from pulpo.generate.mermaid import models_diagram, operations_diagram
+
+    if what not in ("models", "operations", "all"):
+        raise PulpoError(f"--what must be models, operations or all, not {what!r}")
+    found = _valid_project(project)
+    diagrams = []
+    if what in ("models", "all"):
+        diagrams.append(models_diagram(found))
+    if what in ("operations", "all"):
+        diagrams.append(operations_diagram(found))
+    out.print("\n\n".join(f"```mermaid\n{diagram}\n```" for diagram in diagrams), markup=False)
+
+
+@ops_app.command("list")
+@reports_errors
+def ops_list_command(project: ProjectArgument = Path(".")) -> None:
+    """List the operations: name, inputs, output and order."""
+    from pulpo.generate.annotations import Imports, render_annotation
+    from pulpo.validate import read_signature
+
+    found = _valid_project(project)
+    table = Table("operation", "inputs", "output", "after", "description")
+    for operation in found.operations:
+        spec = operation.spec
+        signature, _ = read_signature(spec)
+        assert signature is not None
+        if signature.input_model is not None:
+            inputs = signature.input_model.__name__
+        else:
+            inputs = ", ".join(
+                f"{item.name}: {render_annotation(item.annotation, Imports())}"
+                for item in signature.inputs
+            )
+        summary = spec.description.splitlines()[0] if spec.description else ""
+        table.add_row(spec.name, inputs, signature.output.__name__, ", ".join(spec.after), summary)
+    out.print(table)
+
+
+@ops_app.command("run")
+@reports_errors
+def ops_run_command(
+    name: Annotated[str, typer.Argument(help="The dotted operation name.")],
+    input: Annotated[str, typer.Option("--input", "-i", help="The input as a JSON object.")] = "{}",
+    project: Annotated[Path, typer.Option("--project", "-p", help="The project directory.")] = Path(
+        "."
+    ),
+) -> None:
+    """Run one operation in-process against MONGODB_URL (or the embedded database)."""
+    from pulpo.run.database import database_server
+    from pulpo.run.operations import run
+    from pulpo.run.serve import embedded_data_dir
+
+    found = _valid_project(project)
+    with database_server(embedded_data_dir(found)) as server:
+        result = run(found, name, input, server.url)
+    out.print(json.dumps(result, indent=2), markup=False)
+
+
+@app.command("serve")
+@reports_errors
+def serve_command(
+    project: ProjectArgument = Path("."),
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
+) -> None:
+    """Serve the compiled API with uvicorn (starts the embedded database without MONGODB_URL)."""
+    from pulpo.run.serve import serve
+
+    found = discover(project)
+    serve(found, host=host, port=port, announce=lambda line: out.print(line, markup=False))
+
+
+@app.command("clean")
+@reports_errors
+def clean_command(
+    project: ProjectArgument = Path("."),
+    data: Annotated[
+        bool, typer.Option("--data", help="Also delete the embedded database's data.")
+    ] = False,
+) -> None:
+    """Delete the generated package (and, with --data, the embedded database)."""
+    from pulpo.discover import load_config
+    from pulpo.generate.output import ensure_owned
+
+    config, _ = load_config(project)
+    output = project / config.output
+    removed = []
+    if output.exists():
+        ensure_owned(output)
+        shutil.rmtree(output)
+        removed.append(str(output))
+    if data and (project / ".pulpo").exists():
+        shutil.rmtree(project / ".pulpo")
+        removed.append(str(project / ".pulpo"))
+    out.print(f"removed {', '.join(removed)}" if removed else "nothing to remove", markup=False)
+
+
+@app.command("version")
+def version_command() -> None:
+    """Print Pulpo's version."""
+    out.print(f"pulpo {__version__}", markup=False)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _valid_project(root: Path) -> Project:
+    """Discover and validate; an invalid project is reported like ``pulpo check`` does."""
+    from pulpo.generate import ProjectInvalid
+    from pulpo.validate import validate
+
+    found = discover(root)
+    diagnostics = validate(found)
+    if diagnostics:
+        for diagnostic in diagnostics:
+            err.print(str(diagnostic), markup=False)
+        raise ProjectInvalid(diagnostics)
+    return found
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

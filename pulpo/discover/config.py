@@ -1,0 +1,92 @@
+"""Project settings: ``[tool.pulpo]`` in ``pyproject.toml``, or a ``pulpo.toml``.
+
+A minimal ``pyproject.toml`` of a project::
+
+    [tool.pulpo]
+    name = "pokemon"          # default: the project directory's name
+    packages = ["pokemon"]    # default: [name]
+    output = "generated"      # the generated package, inside the project
+    database = "pokemon"      # default MongoDB database name; default: name
+
+``pulpo.toml`` holds the same keys at its top level (or under ``[tool.pulpo]``)
+and wins over ``pyproject.toml`` when both exist.
+"""
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pulpo.errors import PulpoError
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class ProjectError(PulpoError):
+    """The project directory or its settings cannot be used."""
+
+    exit_code = 2
+
+
+class ProjectConfig(BaseModel):
+    """The validated ``[tool.pulpo]`` table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="Project name: the API title and the default database name.")
+    packages: tuple[str, ...] = Field(description="Top-level packages or modules to discover.")
+    output: str = Field(default="generated", description="Generated package directory name.")
+    database: str = Field(description="Default MongoDB database name.")
+    driver: str = Field(default="pymongo", pattern="^(pymongo|motor)$")
+
+    @field_validator("name", "output", "database")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not _IDENTIFIER.match(value):
+            raise ValueError(f"{value!r} must be a Python identifier")
+        return value
+
+    @field_validator("packages")
+    @classmethod
+    def _module_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("name at least one package")
+        for package in value:
+            if not all(_IDENTIFIER.match(part) for part in package.split(".")):
+                raise ValueError(f"{package!r} is not a module name")
+        return value
+
+
+def load_config(root: Path) -> tuple[ProjectConfig, Path | None]:
+    """Read the settings of the project in ``root``; returns them and the file they came from."""
+    if not root.is_dir():
+        raise ProjectError(f"{root}: not a project directory")
+    table: dict[str, Any] = {}
+    source: Path | None = None
+    for candidate, in_tool_table in ((root / "pulpo.toml", False), (root / "pyproject.toml", True)):
+        if candidate.is_file():
+            document = _read_toml(candidate)
+            found = document.get("tool", {}).get("pulpo")
+            if found is None and not in_tool_table:
+                found = document
+            if found is not None:
+                table, source = found, candidate
+                break
+    name = table.get("name", root.resolve().name)
+    values = {"name": name, "packages": [name], "database": name, **table}
+    try:
+        return ProjectConfig.model_validate(values), source
+    except ValidationError as error:
+        where = source or root
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise ProjectError(f"{where}: [tool.pulpo] {key}: {first['msg']}") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ProjectError(f"{path}: invalid TOML: {error}") from None

@@ -1,0 +1,113 @@
+"""Import every module of a project exactly once and collect its declarations.
+
+Modules are found on disk (not by importing packages to walk them), imported
+with :func:`importlib.import_module` in a stable order, and each is scanned for
+the specs that ``@datamodel`` and ``@operation`` attached to the objects it
+*defines* (re-exports are skipped, so nothing is registered twice). A module
+that fails to import is recorded with the file and line that raised; the other
+modules are still imported so that every problem is reported in one run.
+"""
+
+import importlib
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+
+from pulpo.declare import model_spec, operation_spec
+from pulpo.discover.config import ProjectError
+from pulpo.discover.project import (
+    DiscoveredModel,
+    DiscoveredOperation,
+    ImportFailure,
+    Location,
+    Project,
+)
+
+
+def find_modules(root: Path, packages: tuple[str, ...], skip: set[str]) -> dict[str, Path]:
+    """Map every module name under the configured packages to its file, sorted by name."""
+    found: dict[str, Path] = {}
+    for package in packages:
+        base = root.joinpath(*package.split("."))
+        if base.with_suffix(".py").is_file():
+            found[package] = base.with_suffix(".py")
+        elif (base / "__init__.py").is_file():
+            for path in sorted(base.rglob("*.py")):
+                relative = path.relative_to(root).with_suffix("")
+                parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
+                if any(part in skip or part.startswith(".") for part in parts):
+                    continue
+                if _is_inside_package(root, path.parent):
+                    found[".".join(parts)] = path
+        else:
+            raise ProjectError(f"{root}: package {package!r} not found (looked for {base}/)")
+    return dict(sorted(found.items()))
+
+
+def import_project(project: Project) -> None:
+    """Import the project's modules and fill ``project`` with what they declare."""
+    root = str(project.root.resolve())
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    importlib.invalidate_caches()
+    project.modules = find_modules(project.root, project.config.packages, {project.config.output})
+    _forget_foreign_modules(project)
+    for name, path in project.modules.items():
+        try:
+            module = importlib.import_module(name)
+        except Exception as error:  # noqa: BLE001 - user code may raise anything; it is reported
+            project.import_failures.append(_describe_failure(project, name, path, error))
+            continue
+        _collect(project, module, path)
+
+
+def _collect(project: Project, module: ModuleType, path: Path) -> None:
+    for value in list(vars(module).values()):
+        if getattr(value, "__module__", None) != module.__name__:
+            continue
+        if (spec := model_spec(value)) is not None:
+            project.models.append(DiscoveredModel(spec, module.__name__, path))
+        elif (op := operation_spec(value)) is not None:
+            project.operations.append(DiscoveredOperation(op, module.__name__, path))
+
+
+def _is_inside_package(root: Path, directory: Path) -> bool:
+    """Every directory from ``root`` down to ``directory`` is a regular package."""
+    while directory != root:
+        if not (directory / "__init__.py").is_file():
+            return False
+        directory = directory.parent
+    return True
+
+
+def _forget_foreign_modules(project: Project) -> None:
+    """Drop already-imported modules of the same names that come from another directory.
+
+    Two projects may both call their package ``app``; without this, the second
+    discovery in one process would silently see the first project's code.
+    """
+    for name, path in project.modules.items():
+        loaded = sys.modules.get(name)
+        loaded_file = getattr(loaded, "__file__", None)
+        if loaded is not None and (
+            loaded_file is None or Path(loaded_file).resolve() != path.resolve()
+        ):
+            for stale in [key for key in sys.modules if key == name or key.startswith(name + ".")]:
+                del sys.modules[stale]
+
+
+def _describe_failure(
+    project: Project, name: str, path: Path, error: BaseException
+) -> ImportFailure:
+    if isinstance(error, SyntaxError) and error.filename:
+        location = Location(project.relative(Path(error.filename)), error.lineno or 1)
+        return ImportFailure(name, location, f"SyntaxError: {error.msg}")
+    location = Location(project.relative(path), 1)
+    root = project.root.resolve()
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        frame_path = Path(frame.filename)
+        if frame_path.is_absolute() and frame_path.resolve().is_relative_to(root):
+            location = Location(project.relative(frame_path), frame.lineno or 1)
+            break
+    return ImportFailure(name, location, f"{type(error).__name__}: {error}")

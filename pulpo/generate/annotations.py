@@ -1,0 +1,85 @@
+"""Write Python type annotations back as source code, collecting the imports they need.
+
+The generated app restates the user's types (``list[Attack]``, ``Element | None``)
+in request models and query parameters; this module turns the runtime type
+objects into that source text.
+"""
+
+import enum
+import types
+import typing
+from collections import defaultdict
+from typing import Any
+
+from pulpo.validate.types import strip_annotated
+
+_BUILTINS = {str, int, float, bool, bytes, list, set, frozenset, tuple, dict, type(None)}
+
+
+class Imports:
+    """``from module import name`` lines for one generated module, deduplicated."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, module: str, name: str) -> str:
+        self._names[module].add(name)
+        return name
+
+    def add_type(self, cls: type) -> str:
+        if cls in _BUILTINS:
+            return "None" if cls is type(None) else cls.__name__
+        return self.add(cls.__module__, cls.__name__)
+
+    def lines(self, *, exclude_module: str | None = None) -> list[str]:
+        """Sorted import lines (ruff's isort pass groups them afterwards)."""
+        return [
+            f"from {module} import {', '.join(sorted(names))}"
+            for module, names in sorted(self._names.items())
+            if module != exclude_module
+        ]
+
+
+def render_annotation(annotation: Any, imports: Imports) -> str:
+    """``list[Attack] | None`` → ``"list[Attack] | None"``, importing ``Attack``.
+
+    ``Annotated`` metadata is dropped: generated request models restate only the
+    type, and the user's own model validates the constraints.
+    """
+    annotation = strip_annotated(annotation)
+    origin = typing.get_origin(annotation)
+    arguments = typing.get_args(annotation)
+    if origin is None:
+        if isinstance(annotation, type):
+            return imports.add_type(annotation)
+        if annotation is None:
+            return "None"
+        raise TypeError(f"cannot render annotation {annotation!r}")
+    if origin is typing.Literal:
+        imports.add("typing", "Literal")
+        return f"Literal[{', '.join(render_literal(value, imports) for value in arguments)}]"
+    if origin in (typing.Union, types.UnionType):
+        members = [render_annotation(argument, imports) for argument in arguments]
+        # Optional last reads naturally: ``Element | None``.
+        members.sort(key=lambda member: member == "None")
+        return " | ".join(members)
+    rendered = [
+        "..." if argument is Ellipsis else render_annotation(argument, imports)
+        for argument in arguments
+    ]
+    return f"{imports.add_type(origin)}[{', '.join(rendered)}]"
+
+
+def render_literal(value: Any, imports: Imports) -> str:
+    """A default or ``Literal`` value as source: ``'fire'``, ``3``, ``Element.FIRE``."""
+    if isinstance(value, enum.Enum):
+        return f"{imports.add_type(type(value))}.{value.name}"
+    return repr(value)
+
+
+def optional(annotation: Any) -> Any:
+    """``T`` → ``T | None`` (unchanged when ``None`` is already allowed)."""
+    stripped = strip_annotated(annotation)
+    if type(None) in typing.get_args(stripped) or stripped is type(None):
+        return stripped
+    return stripped | None

@@ -1,0 +1,37 @@
+"""Make generated code look hand-written: ruff sorts its imports and formats it.
+
+Ruff runs with ``--isolated`` and explicit settings, so the output does not
+depend on any configuration found around the project: a compile is
+byte-identical wherever it runs.
+"""
+
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+from ruff.__main__ import find_ruff_bin
+
+from pulpo.errors import PulpoError
+
+
+class FormattingError(PulpoError):
+    """ruff rejected generated code: a bug in Pulpo's templates, reported plainly."""
+
+
+def format_tree(directory: Path, first_party: Iterable[str]) -> None:
+    """Sort imports (isort rules) and format every Python file below ``directory`` in place."""
+    known = ", ".join(f'"{name}"' for name in sorted(set(first_party)))
+    settings = [
+        "--config", "line-length = 100",
+        "--config", f"lint.isort.known-first-party = [{known}]",
+    ]  # fmt: skip
+    ruff = find_ruff_bin()
+    _run([ruff, "check", "--isolated", "--no-cache", "--select", "I", "--fix", "--quiet", *settings, "."], directory)
+    _run([ruff, "format", "--isolated", "--no-cache", "--quiet", *settings, "."], directory)
+
+
+def _run(command: list[str], directory: Path) -> None:
+    result = subprocess.run(command, cwd=directory, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()
+        raise FormattingError(f"ruff failed on generated code: {' '.join(output[:3])}")

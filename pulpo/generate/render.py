@@ -1,0 +1,56 @@
+"""Render the templates of a project's generated package into file contents."""
+
+from pathlib import Path, PurePosixPath
+
+import jinja2
+
+from pulpo.generate.context import AppContext, header
+
+
+def templates_dir() -> Path:
+    """The templates folder: inside the installed package, or at the top of a source checkout."""
+    packaged = Path(__file__).resolve().parent.parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # the output is Python source, not HTML
+    )
+    # ``{{ value | py }}`` writes a Python literal; ruff then normalizes its quotes.
+    env.filters["py"] = repr
+    return env
+
+
+def render_app(context: AppContext) -> dict[PurePosixPath, str]:
+    """Every file of the generated package, by path relative to the package directory."""
+    env = environment()
+    common = {**vars(context), "header": header(f"the {context.project} project")}
+
+    def render(template: str, **extra: object) -> str:
+        return env.get_template(template).render(**common, **extra)
+
+    files: dict[PurePosixPath, str] = {}
+    for name in ("__init__.py", "settings.py", "errors.py", "app.py"):
+        files[PurePosixPath(name)] = render(f"app/{name}.jinja")
+    for package in ("routers", "schemas"):
+        files[PurePosixPath(package, "__init__.py")] = render(f"app/{package}/__init__.py.jinja")
+    files[PurePosixPath("routers/health.py")] = render("app/routers/health.py.jinja")
+    for model in context.models:
+        files[PurePosixPath("routers", f"{model.router_module}.py")] = render(
+            "app/routers/model.py.jinja", model=model
+        )
+        files[PurePosixPath("schemas", f"{model.schema_module}.py")] = render(
+            "app/schemas/model.py.jinja", model=model
+        )
+    if context.operations:
+        files[PurePosixPath("routers/operations.py")] = render("app/routers/operations.py.jinja")
+        files[PurePosixPath("schemas/operations.py")] = render("app/schemas/operations.py.jinja")
+    return files

@@ -1,0 +1,89 @@
+"""``pulpo ops run``: run one operation in-process, against a real database.
+
+The input is validated exactly as the generated endpoint validates it, the
+operation runs with the project's datamodels indexed, and its output model is
+returned. Errors the operation raises on purpose (``NotFound``, ``Conflict``)
+come back as :class:`OperationFailed` with their HTTP status.
+"""
+
+import asyncio
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+from pulpo.data import connection
+from pulpo.discover import DiscoveredOperation, Project
+from pulpo.errors import DomainError, PulpoError
+from pulpo.validate import OperationSignature, read_signature
+
+
+class OperationFailed(PulpoError):
+    """The operation rejected its input or raised a domain error."""
+
+
+def find_operation(project: Project, name: str) -> DiscoveredOperation:
+    for operation in project.operations:
+        if operation.spec.name == name:
+            return operation
+    known = ", ".join(sorted(op.spec.name for op in project.operations)) or "none"
+    raise PulpoError(f"unknown operation {name!r} (known: {known})")
+
+
+def input_model(name: str, signature: OperationSignature) -> type[BaseModel]:
+    """The request model of an operation, as the generated app declares it."""
+    if signature.input_model is not None:
+        return signature.input_model
+    fields: dict[str, Any] = {
+        item.name: (item.annotation, ... if item.required else item.default)
+        for item in signature.inputs
+    }
+    return create_model(
+        f"{name}.input", __config__=ConfigDict(extra="forbid"), **fields
+    )
+
+
+def parse_input(operation: DiscoveredOperation, raw: str) -> dict[str, Any] | BaseModel:
+    """Validate JSON input for ``operation``; a model instance or keyword arguments."""
+    signature, _ = read_signature(operation.spec)
+    assert signature is not None, "the project was validated before"
+    model = input_model(operation.spec.name, signature)
+    try:
+        value = model.model_validate_json(raw or "{}")
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc']) or 'input'}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise OperationFailed(f"invalid input for {operation.spec.name}: {problems}") from None
+    if signature.input_model is not None:
+        return value
+    return {item.name: getattr(value, item.name) for item in signature.inputs}
+
+
+async def run_operation(
+    project: Project, operation: DiscoveredOperation, arguments: dict[str, Any] | BaseModel, url: str
+) -> dict[str, Any]:
+    """Run ``operation`` against the database at ``url``; its output as JSON-ready data."""
+    connection.configure(url, project.config.database, driver=project.config.driver)  # type: ignore[arg-type]
+    try:
+        await connection.ensure_indexes(model.spec.cls for model in project.models)
+        function = operation.spec.function
+        try:
+            if isinstance(arguments, BaseModel):
+                result = await function(arguments)
+            else:
+                result = await function(**arguments)
+        except DomainError as error:
+            raise OperationFailed(
+                f"{operation.spec.name} failed ({error.status_code}): {error.detail}"
+            ) from None
+        return json.loads(result.model_dump_json())
+    finally:
+        await connection.close()
+
+
+def run(project: Project, name: str, raw_input: str, url: str) -> dict[str, Any]:
+    operation = find_operation(project, name)
+    arguments = parse_input(operation, raw_input)
+    return asyncio.run(run_operation(project, operation, arguments, url))

@@ -1,0 +1,52 @@
+"""``pulpo serve``: run a compiled project's API with uvicorn.
+
+The API talks to ``MONGODB_URL`` when it is set; otherwise an embedded server
+is started with its data under ``.pulpo/db`` in the project, so what you store
+survives a restart of ``pulpo serve``.
+"""
+
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+
+from pulpo.discover import Project
+from pulpo.errors import PulpoError
+from pulpo.run.database import database_server
+
+
+def embedded_data_dir(project: Project) -> Path:
+    """Where the embedded database keeps a project's data."""
+    return project.root / ".pulpo" / "db"
+
+
+def serve(
+    project: Project, *, host: str, port: int, announce: Callable[[str], None] = print
+) -> None:
+    """Serve the generated app until interrupted."""
+    package = project.output_dir
+    if not (package / "app.py").is_file():
+        raise PulpoError(f"{package} not found: run `pulpo compile {project.root}` first")
+    ensure_port_free(host, port)
+    with database_server(embedded_data_dir(project)) as server:
+        announce(f"database: {server.description}")
+        os.environ["MONGODB_URL"] = server.url
+        os.environ.setdefault("MONGODB_DATABASE", project.config.database)
+        announce(f"API: http://{host}:{port}  docs: http://{host}:{port}/docs")
+        uvicorn.run(
+            f"{project.config.output}.app:app",
+            host=host,
+            port=port,
+            app_dir=str(project.root.resolve()),
+            log_level="info",
+        )
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise PulpoError(f"port {port} on {host} is already in use; pick another with --port") from None

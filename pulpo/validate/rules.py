@@ -1,0 +1,343 @@
+"""The rules a project must follow before it can be compiled.
+
+Each ``_check_*`` function looks at one kind of declaration and reports every
+problem it sees; :func:`validate` runs them all, so one run of ``pulpo check``
+shows every problem in the project, sorted by file and line.
+"""
+
+import inspect
+from collections.abc import Iterator
+
+from pydantic import BaseModel
+from pydantic.errors import PydanticUndefinedAnnotation
+
+from pulpo.declare.naming import is_name_part
+from pulpo.discover.hierarchy import DependencyCycle, build_tree, resolve_after, stages
+from pulpo.discover.project import DiscoveredModel, DiscoveredOperation, Location, Project
+from pulpo.discover.source import locate
+from pulpo.validate.diagnostics import Code, Diagnostic
+from pulpo.validate.signature import read_signature
+from pulpo.validate.types import is_model, named_types, unsupported_reason
+
+RESERVED_FIELDS = {"id": "is reserved for the document id ('_id') in the generated API"}
+
+
+def validate(project: Project) -> list[Diagnostic]:
+    """Every problem in ``project``, sorted by place; empty when it can be compiled."""
+    found: list[Diagnostic] = []
+    found.extend(_check_imports(project))
+    for model in project.models:
+        found.extend(_check_model(project, model))
+    found.extend(_check_model_uniqueness(project))
+    valid_names: list[DiscoveredOperation] = []
+    for operation in project.operations:
+        problems = list(_check_operation(project, operation))
+        found.extend(problems)
+        if not any(
+            p.code in (Code.NON_HIERARCHICAL_NAME, Code.INVALID_NAME_PART) for p in problems
+        ):
+            valid_names.append(operation)
+    found.extend(_check_operation_names(project, valid_names))
+    found.extend(_check_hierarchy(project, valid_names))
+    found.extend(_check_type_names(project))
+    if not found and not project.models and not project.operations:
+        where = "pyproject.toml" if (project.root / "pyproject.toml").exists() else "."
+        found.append(
+            Diagnostic(
+                Location(where, 1),
+                Code.NOTHING_DECLARED,
+                f"no @datamodel or @operation found in packages {list(project.config.packages)}",
+            )
+        )
+    return sorted(set(found))
+
+
+def _check_imports(project: Project) -> Iterator[Diagnostic]:
+    for failure in project.import_failures:
+        yield Diagnostic(
+            failure.location, Code.IMPORT_ERROR, f"importing {failure.module}: {failure.message}"
+        )
+
+
+def _model_location(
+    project: Project, model: DiscoveredModel, member: str | None = None
+) -> Location:
+    return Location(project.relative(model.file), locate(model.file, model.spec.name, member))
+
+
+def _operation_location(
+    project: Project,
+    operation: DiscoveredOperation,
+    member: str | None = None,
+    at: str = "decorator",
+) -> Location:
+    name = operation.spec.function.__name__
+    return Location(project.relative(operation.file), locate(operation.file, name, member, at=at))
+
+
+def _check_model(project: Project, model: DiscoveredModel) -> Iterator[Diagnostic]:
+    cls = model.spec.cls
+    name = model.spec.name
+    if not is_model(cls):
+        yield Diagnostic(
+            _model_location(project, model),
+            Code.NOT_A_PYDANTIC_MODEL,
+            f"{name}: @datamodel needs a pydantic BaseModel subclass",
+        )
+        return
+    if undefined := _undefined_annotation(cls):
+        member = next(
+            (
+                field
+                for field, raw in vars(cls).get("__annotations__", {}).items()
+                if undefined in str(raw)
+            ),
+            None,
+        )
+        yield Diagnostic(
+            _model_location(project, model, member),
+            Code.UNKNOWN_MODEL,
+            f"{name}{'.' + member if member else ''}: unknown type {undefined!r}",
+        )
+        return
+    for field_name, field in cls.model_fields.items():
+        if field_name in RESERVED_FIELDS:
+            yield Diagnostic(
+                _model_location(project, model, field_name),
+                Code.RESERVED_FIELD_NAME,
+                f"{name}.{field_name}: {RESERVED_FIELDS[field_name]}",
+            )
+        if reason := unsupported_reason(field.annotation):
+            yield Diagnostic(
+                _model_location(project, model, field_name),
+                Code.UNSUPPORTED_FIELD_TYPE,
+                f"{name}.{field_name}: {reason}",
+            )
+    for index in model.spec.indexes:
+        for field_name in index.field_names:
+            if field_name.split(".")[0] not in cls.model_fields:
+                yield Diagnostic(
+                    _model_location(project, model),
+                    Code.UNKNOWN_INDEX_FIELD,
+                    f"{name}: index field {field_name!r} is not a field of {name}",
+                )
+
+
+def _undefined_annotation(cls: type[BaseModel]) -> str | None:
+    if cls.__pydantic_complete__:
+        return None
+    try:
+        cls.model_rebuild(raise_errors=True)
+    except PydanticUndefinedAnnotation as error:
+        return error.name
+    return None
+
+
+def _check_model_uniqueness(project: Project) -> Iterator[Diagnostic]:
+    by_name: dict[str, DiscoveredModel] = {}
+    by_collection: dict[str, DiscoveredModel] = {}
+    for model in project.models:
+        first = by_name.setdefault(model.spec.name, model)
+        if first is not model:
+            yield Diagnostic(
+                _model_location(project, model),
+                Code.DUPLICATE_MODEL,
+                f"{model.spec.name}: a datamodel of this name is already declared at "
+                f"{_model_location(project, first)}",
+            )
+            continue
+        first = by_collection.setdefault(model.spec.collection, model)
+        if first is not model:
+            yield Diagnostic(
+                _model_location(project, model),
+                Code.DUPLICATE_COLLECTION,
+                f"{model.spec.name}: collection {model.spec.collection!r} is already used by "
+                f"{first.spec.name}",
+            )
+
+
+def _check_operation(project: Project, operation: DiscoveredOperation) -> Iterator[Diagnostic]:
+    spec = operation.spec
+    here = _operation_location(project, operation)
+    if not isinstance(spec.name, str) or not spec.name:
+        yield Diagnostic(
+            here,
+            Code.INVALID_NAME_PART,
+            f"operation name must be a non-empty string, got {spec.name!r}",
+        )
+        return
+    parts = spec.name.split(".")
+    if len(parts) < 2:
+        yield Diagnostic(
+            here,
+            Code.NON_HIERARCHICAL_NAME,
+            f"{spec.name!r}: an operation name needs a group and a name, "
+            f"e.g. 'pokemon.management.{spec.name}'",
+        )
+    for part in parts:
+        if not is_name_part(part):
+            yield Diagnostic(
+                here,
+                Code.INVALID_NAME_PART,
+                f"{spec.name!r}: part {part!r} must be a lowercase Python identifier",
+            )
+    if not inspect.iscoroutinefunction(spec.function):
+        yield Diagnostic(
+            _operation_location(project, operation, at="def"),
+            Code.NOT_ASYNC,
+            f"{spec.name}: operations must be 'async def' functions",
+        )
+    if (
+        spec.retries < 0
+        or spec.retry_delay_seconds < 0
+        or (spec.timeout is not None and spec.timeout <= 0)
+    ):
+        yield Diagnostic(
+            here,
+            Code.INVALID_RUN_OPTION,
+            f"{spec.name}: retries and retry_delay_seconds must be ≥ 0 and timeout > 0",
+        )
+    _, problems = read_signature(spec)
+    for problem in problems:
+        where = _operation_location(
+            project, operation, problem.member, at="returns" if problem.at_returns else "def"
+        )
+        yield Diagnostic(where, problem.code, f"{spec.name}: {problem.message}")
+
+
+def _check_operation_names(
+    project: Project, operations: list[DiscoveredOperation]
+) -> Iterator[Diagnostic]:
+    first_by_name: dict[str, DiscoveredOperation] = {}
+    for operation in operations:
+        first = first_by_name.setdefault(operation.spec.name, operation)
+        if first is not operation:
+            yield Diagnostic(
+                _operation_location(project, operation),
+                Code.DUPLICATE_OPERATION,
+                f"{operation.spec.name}: already declared at {_operation_location(project, first)}",
+            )
+    for operation in operations:
+        prefix = operation.spec.name + "."
+        inner = next((name for name in first_by_name if name.startswith(prefix)), None)
+        if inner is not None:
+            yield Diagnostic(
+                _operation_location(project, operation),
+                Code.NAME_CONFLICT,
+                f"{operation.spec.name}: is an operation and also the group of {inner!r}; "
+                "a name is either a group or an operation",
+            )
+
+
+def _check_hierarchy(
+    project: Project, operations: list[DiscoveredOperation]
+) -> Iterator[Diagnostic]:
+    unique = list({op.spec.name: op for op in reversed(operations)}.values())[::-1]
+    by_name = {op.spec.name: op for op in unique}
+    for group in (
+        group for root in build_tree(op.spec for op in unique) for group in root.groups()
+    ):
+        siblings = [child.name for child in group.children.values()]
+        for child in group.children.values():
+            if child.operation is None:
+                continue
+            operation = by_name[child.name]
+            resolved = resolve_after(child.operation, siblings)
+            for written, target in zip(child.operation.after, resolved, strict=True):
+                if target is None:
+                    yield _unknown_dependency(project, operation, written, siblings)
+            yield from _check_inputs(project, operation, resolved, by_name)
+        try:
+            stages(group)
+        except DependencyCycle as cycle:
+            yield Diagnostic(
+                _operation_location(project, by_name[cycle.members[0]]),
+                Code.DEPENDENCY_CYCLE,
+                f"after= order loops: {' → '.join(cycle.members)}",
+            )
+
+
+def _unknown_dependency(
+    project: Project, operation: DiscoveredOperation, written: str, siblings: list[str]
+) -> Diagnostic:
+    spec = operation.spec
+    if written in (spec.name, spec.short_name):
+        return Diagnostic(
+            _operation_location(project, operation),
+            Code.DEPENDENCY_CYCLE,
+            f"{spec.name}: after={written!r} makes the operation wait for itself",
+        )
+    others = [name.rpartition(".")[2] for name in siblings if name != spec.name]
+    return Diagnostic(
+        _operation_location(project, operation),
+        Code.UNKNOWN_DEPENDENCY,
+        f"{spec.name}: after={written!r} is not a sibling operation "
+        f"(siblings: {', '.join(others) or 'none'})",
+    )
+
+
+def _check_inputs(
+    project: Project,
+    operation: DiscoveredOperation,
+    predecessors: list[str | None],
+    by_name: dict[str, DiscoveredOperation],
+) -> Iterator[Diagnostic]:
+    spec = operation.spec
+    signature, _ = read_signature(spec)
+    here = _operation_location(project, operation)
+    parameters = {field.name for field in signature.inputs} if signature else set()
+    for parameter, source in spec.inputs.items():
+        stage, _, field = source.partition(".")
+        problem = None
+        if signature is not None and parameter not in parameters:
+            problem = f"inputs key {parameter!r} is not a parameter of {spec.name}"
+        elif not stage or not field:
+            problem = f"inputs[{parameter!r}] = {source!r} must be 'stage.field'"
+        else:
+            full = stage if "." in stage else f"{spec.parent}.{stage}"
+            if full not in predecessors:
+                problem = f"inputs[{parameter!r}] reads from {stage!r}, which is not in after="
+            elif (
+                feeding := read_signature(by_name[full].spec)[0]
+            ) and field not in feeding.output.model_fields:
+                problem = f"inputs[{parameter!r}]: {feeding.output.__name__} has no field {field!r}"
+        if problem:
+            yield Diagnostic(here, Code.INVALID_INPUT_MAP, f"{spec.name}: {problem}")
+
+
+def _check_type_names(project: Project) -> Iterator[Diagnostic]:
+    """Two different classes of one name cannot both be imported into the generated app."""
+    seen: dict[str, type] = {}
+    reported: set[str] = set()
+    for model in project.models:
+        if is_model(model.spec.cls):
+            for cls in named_types(model.spec.cls):
+                yield from _clash(seen, reported, cls, _model_location(project, model))
+    for operation in project.operations:
+        signature, _ = read_signature(operation.spec)
+        if signature is None:
+            continue
+        annotations = [field.annotation for field in signature.inputs]
+        annotations += [signature.output] + (
+            [signature.input_model] if signature.input_model else []
+        )
+        for annotation in annotations:
+            for cls in named_types(annotation):
+                yield from _clash(seen, reported, cls, _operation_location(project, operation))
+
+
+def _clash(
+    seen: dict[str, type],
+    reported: set[str],
+    cls: type,
+    where: Location,
+) -> Iterator[Diagnostic]:
+    first = seen.setdefault(cls.__name__, cls)
+    if first is not cls and cls.__name__ not in reported:
+        reported.add(cls.__name__)
+        yield Diagnostic(
+            where,
+            Code.TYPE_NAME_CLASH,
+            f"two different types are named {cls.__name__!r} ({first.__module__} and "
+            f"{cls.__module__}); rename one",
+        )
