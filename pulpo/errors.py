@@ -35,3 +35,12 @@ class DatabaseUnavailable(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+class PulpoError(Exception):
+    """A mistake in how Pulpo was used (a bad project, a missing tool).
+
+    The CLI reports it as one line and a non-zero exit, never as a traceback.
+    """
+
+    exit_code: int = 1

@@ -1,0 +1,47 @@
+# Pulpo's developer entry points. Every target installs what it needs first.
+#   make demo       compile the Pokemon example, serve it on the embedded database, drive the pipeline
+#   make test-all   every test phase, in order: unit → cli → generation → e2e
+#   make bench      compile-time benchmarks, printed as tables
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: setup demo test-unit test-cli test-generation test-e2e test-all lint bench clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(INSTALLED)
+
+setup: $(INSTALLED)
+
+demo: setup
+	$(BIN)/python scripts/demo.py
+
+test-unit: setup
+	$(PYTEST) -m unit tests/unit
+
+test-cli: setup
+	$(PYTEST) -m cli tests/cli
+
+test-generation: setup
+	$(PYTEST) -m generation tests/generation
+
+test-e2e: setup
+	$(PYTEST) -m e2e tests/e2e
+
+lint: setup
+	$(BIN)/ruff check pulpo tests scripts examples/pokemon/pokemon
+	$(BIN)/ruff format --check pulpo tests scripts examples/pokemon/pokemon
+
+test-all: lint test-unit test-cli test-generation test-e2e
+
+bench: setup
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache examples/pokemon/generated examples/pokemon/.pulpo
