@@ -1,0 +1,58 @@
+"""Operations ``pokemon.evolution.*``: evolve a Pokemon one stage at a time.
+
+``stage2`` runs after ``stage1`` in the ``pokemon.evolution`` flow and takes
+the species ``stage1`` produced as its ``pokemon_name``, so one flow run turns
+a Charmander into a Charizard.
+"""
+
+from bson import ObjectId
+
+from pokemon import rules
+from pokemon.management import latest_pokemon
+from pokemon.models import Pokemon
+from pokemon.results import Evolution
+from pulpo import Conflict, operation, repository
+
+
+@operation("pokemon.evolution.stage1")
+async def stage1(pokemon_name: str) -> Evolution:
+    """Evolve a base-stage Pokemon into its first evolution (Charmander → Charmeleon).
+
+    The Pokemon keeps its id, level and moves; its name becomes the new
+    species and its stats rise by a fifth. Acts on the most recently created
+    Pokemon of that name. A Pokemon that is not a base form, or that does not
+    evolve, gives 409 Conflict; an unknown name gives 404 Not Found.
+    """
+    return await _evolve(pokemon_name, stage=1)
+
+
+@operation(
+    "pokemon.evolution.stage2", after="stage1", inputs={"pokemon_name": "stage1.evolved_name"}
+)
+async def stage2(pokemon_name: str) -> Evolution:
+    """Evolve a first-evolution Pokemon into its final form (Charmeleon → Charizard).
+
+    Same rules as stage 1, one step further along the chain. A base form, a
+    fully evolved Pokemon or one without a second evolution (Raichu) gives
+    409 Conflict; an unknown name gives 404 Not Found.
+    """
+    return await _evolve(pokemon_name, stage=2)
+
+
+async def _evolve(pokemon_name: str, stage: int) -> Evolution:
+    record = await latest_pokemon(pokemon_name)
+    try:
+        evolved = rules.evolved(record.data, stage)
+    except rules.EvolutionRefused as refused:
+        raise Conflict(str(refused)) from refused
+    updated = await repository(Pokemon).update_where(
+        # Compare-and-set on the name, so two concurrent requests cannot both
+        # evolve the same Pokemon (and boost its stats twice).
+        {"_id": ObjectId(record.id), "name": pokemon_name},
+        {"$set": evolved.model_dump(include={"name", *rules.Stats._fields})},
+    )
+    if updated is None:
+        raise Conflict(f"{pokemon_name} changed while evolving; try again")
+    return Evolution(
+        pokemon_id=record.id, previous_name=pokemon_name, evolved_name=evolved.name, stage=stage
+    )
