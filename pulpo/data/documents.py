@@ -1,0 +1,159 @@
+"""Convert between pydantic models and the BSON documents MongoDB stores.
+
+``model_dump(mode="python")`` keeps Python types that BSON cannot encode, and
+``mode="json"`` would turn datetimes into strings MongoDB can no longer compare.
+So a model is dumped in Python mode and then made BSON-safe, value by value:
+
+=====================  =========================================================
+Python                 Stored as
+=====================  =========================================================
+``Enum``               its ``.value``
+``datetime``           ``datetime`` (BSON date; naive values are taken as UTC)
+``date``               ``datetime`` at midnight UTC
+``time``               ISO string (``"13:45:00"``)
+``timedelta``          seconds, as a ``float``
+``Decimal``            ``Decimal128``, so it still sorts and compares as a number
+``UUID``               string
+tuple, set, frozenset  list (sets sorted when their items allow it)
+dict                   dict with string keys
+pydantic model         document (nested)
+anything else unknown  its JSON form per pydantic (``Url``, ``Path``, IPs: strings)
+=====================  =========================================================
+
+Reading back is plain ``model_validate``: pydantic turns every stored form into
+the declared type again. Only ``Decimal128`` needs help, see :func:`from_document`.
+"""
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import Enum
+from typing import Any, TypeVar
+from uuid import UUID
+
+from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
+from pydantic import BaseModel, ValidationError
+from pydantic_core import to_jsonable_python
+
+M = TypeVar("M", bound=BaseModel)
+
+# Values BSON encodes as they are.
+_NATIVE = (
+    str,
+    bool,
+    int,
+    float,
+    bytes,
+    dt.datetime,
+    ObjectId,
+    Decimal128,
+    Binary,
+    Code,
+    DBRef,
+    Int64,
+    MaxKey,
+    MinKey,
+    Regex,
+    Timestamp,
+    re.Pattern,
+)
+
+
+class StoredDocumentError(RuntimeError):
+    """A stored document no longer fits its model (a server-side problem, not a bad request).
+
+    Raised instead of pydantic's ``ValidationError`` when *reading*, so the API
+    does not mistake corrupt or outdated data for an invalid request. The
+    validation error is its ``__cause__``.
+    """
+
+
+def to_document(item: BaseModel) -> dict[str, Any]:
+    """The BSON-safe document that stores ``item`` (computed fields are not stored)."""
+    computed = set(type(item).model_computed_fields)
+    data = item.model_dump(mode="python", by_alias=False, exclude=computed or None)
+    document = to_bson_value(data)
+    assert isinstance(document, dict)
+    return document
+
+
+def to_bson_value(value: Any) -> Any:
+    """``value`` in a form BSON can store and MongoDB can compare (see the table above).
+
+    Used for documents, and for the values in query filters and update documents,
+    so that ``{"kind": Kind.FIRE}`` or ``{"$set": {"born": date(2024, 1, 2)}}`` work.
+    """
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        return to_bson_value(value.value)
+    if isinstance(value, _NATIVE):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, Decimal):
+        try:
+            return Decimal128(value)
+        except ArithmeticError as error:  # more than 34 digits, or out of range
+            raise ValueError(f"{value} does not fit MongoDB's 128-bit decimal") from error
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, BaseModel):
+        return to_document(value)
+    if isinstance(value, Mapping):
+        return {_key(key): to_bson_value(item) for key, item in value.items()}
+    if isinstance(value, set | frozenset):
+        items = [to_bson_value(item) for item in value]
+        try:
+            return sorted(items)
+        except TypeError:
+            return items
+    if isinstance(value, list | tuple):
+        return [to_bson_value(item) for item in value]
+    return to_jsonable_python(value)
+
+
+def from_document(model: type[M], document: Mapping[str, Any]) -> M:
+    """The model stored in ``document`` (its ``_id`` is ignored).
+
+    Raises :class:`StoredDocumentError` if the document does not validate.
+    """
+    try:
+        return model.model_validate(document_fields(document), by_name=True)
+    except ValidationError as error:
+        where = f" {document['_id']}" if "_id" in document else ""
+        raise StoredDocumentError(
+            f"Stored document{where} does not match {model.__name__}: "
+            f"{error.error_count()} validation error(s), first: {_first_error(error)}"
+        ) from error
+
+
+def document_fields(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's fields as stored in ``document``: without ``_id``, decimals as ``Decimal``."""
+    return {key: _from_bson(value) for key, value in document.items() if key != "_id"}
+
+
+def _key(key: Any) -> str:
+    key = to_bson_value(key)
+    return key if isinstance(key, str) else str(key)
+
+
+def _from_bson(value: Any) -> Any:
+    if isinstance(value, Decimal128):
+        return value.to_decimal()
+    if isinstance(value, dict):
+        return {key: _from_bson(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_from_bson(item) for item in value]
+    return value
+
+
+def _first_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "(document)"
+    return f"{location}: {first['msg']}"

@@ -1,0 +1,282 @@
+"""Typed access to the documents of one ``@datamodel``.
+
+A repository reads and writes one model's collection and speaks in models, not
+dicts::
+
+    pokemons = repository(Pokemon)
+
+    created = await pokemons.insert(Pokemon(name="pikachu", level=5))
+    same = await pokemons.get(created.id)
+    strong = await pokemons.find({"level": {"$gte": 30}}, sort=[("level", -1)], limit=10)
+    await pokemons.update(created.id, {"level": 6})
+
+Every result is a :class:`Record`: the document's id and the validated model.
+Filters and update documents are MongoDB's own; their values may be any type a
+model field may hold (enums, dates, decimals), see :mod:`pulpo.data.documents`.
+
+Errors say what happened in the API's terms: a duplicate unique key raises
+:class:`~pulpo.errors.Conflict` (409), an unreachable server
+:class:`~pulpo.errors.DatabaseUnavailable` (503), an invalid update pydantic's
+``ValidationError`` (422).
+"""
+
+import functools
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, ParamSpec, TypeVar
+
+from bson import ObjectId
+from pydantic import BaseModel
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from pulpo.data.connection import current_database, database_errors
+from pulpo.data.documents import document_fields, from_document, to_bson_value, to_document
+from pulpo.declare import model_spec
+from pulpo.errors import Conflict
+
+M = TypeVar("M", bound=BaseModel)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+Filters = Mapping[str, Any]
+"""A MongoDB query filter: ``{"trainer": "ash", "level": {"$gte": 10}}``."""
+
+Sort = Sequence[tuple[str, int]]
+"""Sort keys: ``[("level", -1), ("name", 1)]`` (``-1`` descending, ``1`` ascending)."""
+
+
+@dataclass(frozen=True)
+class Record(Generic[M]):
+    """A stored model and the id of its document (``str(ObjectId)``)."""
+
+    id: str
+    data: M
+
+
+def _database_call(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Report an unreachable server as ``DatabaseUnavailable``, whatever the call."""
+
+    @functools.wraps(method)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        with database_errors():
+            return await method(*args, **kwargs)
+
+    return call
+
+
+class Repository(Generic[M]):
+    """Create, read, update and delete the documents of one ``@datamodel``.
+
+    Usually obtained with :func:`repository`, which keeps one per model. It holds
+    no connection: every call uses :func:`~pulpo.data.current_database`, so one
+    repository serves every event loop.
+    """
+
+    model: type[M]
+    collection_name: str
+
+    def __init__(self, model: type[M]) -> None:
+        spec = model_spec(model)
+        if spec is None:
+            name = getattr(model, "__qualname__", repr(model))
+            raise TypeError(f"{name} is not a @datamodel: decorate it with @datamodel to store it")
+        self.model = model
+        self.collection_name = spec.collection
+
+    def __repr__(self) -> str:
+        return f"Repository({self.model.__name__}, collection={self.collection_name!r})"
+
+    @property
+    def collection(self) -> Any:
+        """The driver's collection, for raw or atomic operations this class does not offer."""
+        return current_database()[self.collection_name]
+
+    @_database_call
+    async def insert(self, item: M) -> Record[M]:
+        """Store ``item`` as a new document; ``Conflict`` if a unique index forbids it."""
+        try:
+            result = await self.collection.insert_one(to_document(item))
+        except DuplicateKeyError as error:
+            raise self._conflict(error) from error
+        return Record(id=str(result.inserted_id), data=item)
+
+    @_database_call
+    async def get(self, id: str) -> Record[M] | None:
+        """The document with this id, or ``None`` (also for a malformed id)."""
+        object_id = _object_id(id)
+        if object_id is None:
+            return None
+        return self._optional(await self.collection.find_one({"_id": object_id}))
+
+    @_database_call
+    async def find(
+        self,
+        filters: Filters | None = None,
+        *,
+        sort: Sort = (),
+        skip: int = 0,
+        limit: int = 0,
+    ) -> list[Record[M]]:
+        """The documents matching ``filters``, in ``sort`` order (``limit=0``: all).
+
+        Ties, and an empty ``sort``, are ordered by ``_id`` (creation order), so
+        pages built with ``skip``/``limit`` are stable.
+        """
+        if skip < 0 or limit < 0:
+            raise ValueError(f"skip and limit must not be negative (got {skip}, {limit})")
+        cursor = self.collection.find(
+            _query(filters), sort=_sort_keys(sort), skip=skip, limit=limit
+        )
+        return [self._record(document) for document in await cursor.to_list(length=None)]
+
+    async def find_one(
+        self, filters: Filters | None = None, *, sort: Sort = ()
+    ) -> Record[M] | None:
+        """The first document matching ``filters`` in ``sort`` order, or ``None``."""
+        found = await self.find(filters, sort=sort, limit=1)
+        return found[0] if found else None
+
+    async def latest(self, filters: Filters | None = None) -> Record[M] | None:
+        """The most recently created document matching ``filters``, or ``None``."""
+        return await self.find_one(filters, sort=[("_id", -1)])
+
+    @_database_call
+    async def count(self, filters: Filters | None = None) -> int:
+        """How many documents match ``filters``."""
+        return int(await self.collection.count_documents(_query(filters)))
+
+    @_database_call
+    async def update(self, id: str, changes: Mapping[str, Any]) -> Record[M] | None:
+        """Change some fields of one document; the updated record, or ``None`` if absent.
+
+        The stored document with ``changes`` applied is validated against the
+        model first: if it is invalid, pydantic's ``ValidationError`` is raised
+        and nothing is written. Then only the changed fields are set, atomically,
+        so concurrent updates of other fields are not lost.
+        """
+        object_id = _object_id(id)
+        if object_id is None:
+            return None
+        self._check_fields(changes)
+        current = await self.collection.find_one({"_id": object_id})
+        if current is None:
+            return None
+        merged = self.model.model_validate({**document_fields(current), **changes}, by_name=True)
+        stored = to_document(merged)
+        assignments = {key: stored[key] for key in changes if key in stored}
+        if not assignments:
+            return self._record(current)
+        try:
+            after = await self.collection.find_one_and_update(
+                {"_id": object_id},
+                {"$set": assignments},
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError as error:
+            raise self._conflict(error) from error
+        return self._optional(after)
+
+    @_database_call
+    async def update_where(
+        self,
+        filters: Filters,
+        update: Mapping[str, Any],
+        *,
+        sort: Sort = (),
+    ) -> Record[M] | None:
+        """Atomically apply a MongoDB update to the first match; the document after it.
+
+        ``update`` uses update operators (``$set``, ``$inc``, ``$push``...). Put
+        the precondition in ``filters`` to make check-and-change one atomic step::
+
+            await teams.update_where(
+                {"_id": team_id, "members.5": {"$exists": False}},  # fewer than 6
+                {"$push": {"members": "pikachu"}},
+            )
+
+        ``None`` when nothing matched. The update is not validated beforehand;
+        the result is validated when read.
+        """
+        try:
+            after = await self.collection.find_one_and_update(
+                _query(filters),
+                to_bson_value(dict(update)),
+                sort=_sort_keys(sort),
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError as error:
+            raise self._conflict(error) from error
+        return self._optional(after)
+
+    @_database_call
+    async def delete(self, id: str) -> bool:
+        """Delete one document; whether it existed."""
+        object_id = _object_id(id)
+        if object_id is None:
+            return False
+        result = await self.collection.delete_one({"_id": object_id})
+        return bool(result.deleted_count)
+
+    @_database_call
+    async def delete_where(self, filters: Filters) -> int:
+        """Delete every document matching ``filters`` (``{}``: all); how many were."""
+        result = await self.collection.delete_many(_query(filters))
+        return int(result.deleted_count)
+
+    # --- helpers ---
+
+    def _record(self, document: Mapping[str, Any]) -> Record[M]:
+        return Record(id=str(document["_id"]), data=from_document(self.model, document))
+
+    def _optional(self, document: Mapping[str, Any] | None) -> Record[M] | None:
+        return None if document is None else self._record(document)
+
+    def _check_fields(self, changes: Mapping[str, Any]) -> None:
+        if self.model.model_config.get("extra") == "allow":
+            return
+        unknown = sorted(set(changes) - set(self.model.model_fields))
+        if unknown:
+            raise ValueError(f"{self.model.__name__} has no field(s) {', '.join(unknown)}")
+
+    def _conflict(self, error: DuplicateKeyError) -> Conflict:
+        key_value = (error.details or {}).get("keyValue")
+        if isinstance(key_value, Mapping) and key_value:
+            key = ", ".join(f"{name}={value!r}" for name, value in key_value.items())
+            return Conflict(f"{self.model.__name__} with {key} already exists")
+        return Conflict(f"{self.model.__name__} already exists (duplicate unique key)")
+
+
+_repositories: dict[type[BaseModel], Repository[Any]] = {}
+_repositories_lock = threading.Lock()
+
+
+def repository(model: type[M]) -> Repository[M]:
+    """The :class:`Repository` of ``model`` (one per model class, created on first use)."""
+    with _repositories_lock:
+        found = _repositories.get(model)
+        if found is None:
+            found = _repositories[model] = Repository(model)
+    return found
+
+
+def _object_id(id: str) -> ObjectId | None:
+    if isinstance(id, ObjectId):
+        return id
+    return ObjectId(id) if isinstance(id, str) and ObjectId.is_valid(id) else None
+
+
+def _query(filters: Filters | None) -> dict[str, Any]:
+    return to_bson_value(dict(filters)) if filters else {}
+
+
+def _sort_keys(sort: Sort) -> list[tuple[str, int]]:
+    keys: list[tuple[str, int]] = []
+    for field, direction in sort:
+        if direction not in (1, -1):
+            raise ValueError(f"Sort direction of {field!r} must be 1 or -1, not {direction!r}")
+        keys.append((field, int(direction)))
+    if all(field != "_id" for field, _ in keys):
+        keys.append(("_id", 1))
+    return keys

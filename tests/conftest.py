@@ -1,0 +1,33 @@
+"""Fixtures shared by every test suite.
+
+``mongodb_url`` is one MongoDB server for the whole session, chosen exactly as
+``pulpo run`` chooses it (``MONGODB_URL``, else a ``mongod`` on PATH, else the
+embedded SecantusDB); ``database_name`` is a fresh database per test.
+"""
+
+from collections.abc import Iterator
+from uuid import uuid4
+
+import pytest
+from pymongo import MongoClient
+
+from pulpo.run.database import database_server
+
+
+@pytest.fixture(scope="session")
+def mongodb_url() -> Iterator[str]:
+    """The URL of a running MongoDB server, shared by the session."""
+    with database_server() as server:
+        yield server.url
+
+
+@pytest.fixture
+def database_name(mongodb_url: str) -> Iterator[str]:
+    """A database name no other test uses; the database is dropped afterwards."""
+    name = f"test_{uuid4().hex[:12]}"
+    yield name
+    client: MongoClient[dict[str, object]] = MongoClient(mongodb_url, serverSelectionTimeoutMS=5000)
+    try:
+        client.drop_database(name)
+    finally:
+        client.close()
