@@ -24,8 +24,9 @@ def format_tree(directory: Path, first_party: Iterable[str]) -> None:
     known = ", ".join(f'"{name}"' for name in sorted(set(first_party)))
     settings = ["--config", f"lint.isort.known-first-party = [{known}]"]
     ruff = find_ruff_bin()
-    _run([ruff, "check", "--isolated", "--no-cache", "--select", "I", "--fix", "--quiet", *settings, "."], directory)
-    _run([ruff, "format", "--isolated", "--no-cache", "--quiet", *settings, "."], directory)
+    isolated = ["--isolated", "--no-cache", "--quiet", *settings]
+    _run([ruff, "check", *isolated, "--select", "I", "--fix", "."], directory)
+    _run([ruff, "format", *isolated, "."], directory)
 
 
 def _run(command: list[str], directory: Path) -> None:
