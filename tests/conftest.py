@@ -5,7 +5,9 @@
 embedded SecantusDB); ``database_name`` is a fresh database per test.
 """
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -31,3 +33,20 @@ def database_name(mongodb_url: str) -> Iterator[str]:
         client.drop_database(name)
     finally:
         client.close()
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "pokemon"
+
+
+@pytest.fixture(scope="session")
+def pokemon_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the Pokemon example, compiled once per session. Treat it as read-only."""
+    from pulpo.discover import discover
+    from pulpo.generate import compile_project
+
+    project = tmp_path_factory.mktemp("example") / "pokemon"
+    shutil.copytree(
+        EXAMPLE, project, ignore=shutil.ignore_patterns("generated", ".pulpo", "__pycache__")
+    )
+    compile_project(discover(project))
+    return project

@@ -81,6 +81,7 @@ def database_server(
     *,
     env: Mapping[str, str] | None = None,
     startup_timeout: float = 30.0,
+    port: int | None = None,
 ) -> Iterator[DatabaseServer]:
     """Provide a ready MongoDB server for the duration of the ``with`` block.
 
@@ -89,6 +90,8 @@ def database_server(
     or in a temporary directory (``mongod``) that is removed afterwards.
     ``env`` is the environment consulted for ``MONGODB_URL`` and ``PATH``
     (default: ``os.environ``); the server itself inherits ``os.environ``.
+    ``port`` pins the local port (default: a free one), so that a server can be
+    stopped and started again at the same address.
 
     A started server is ready when it answers ``ping``; if it exits first, or
     does not answer within ``startup_timeout`` seconds, ``DatabaseStartError``
@@ -124,7 +127,7 @@ def database_server(
                 ) from error
             storage = str(work_dir)
 
-        port = _free_port()
+        port = port or _free_port()
         log_path = work_dir / LOG_FILE_NAME
         # Append, so that a second server failing on a directory that is in use
         # does not clobber the running server's log; remember where our output starts.

@@ -1,0 +1,51 @@
+"""Serve a compiled project's API with uvicorn in a subprocess, on a free loopback port."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def served_app(project: Path, env: Mapping[str, str], timeout: float = 30) -> Iterator[str]:
+    """Run ``uvicorn generated.app:app`` for ``project``; yields the base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "generated.app:app", "--port", str(port)]
+    command += ["--host", "127.0.0.1", "--log-level", "warning"]
+    process = subprocess.Popen(
+        command, cwd=project, env={**os.environ, **env}, stderr=subprocess.PIPE, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"uvicorn exited: {process.stderr.read() if process.stderr else ''}"
+                )
+            try:
+                httpx.get(f"{base}/openapi.json", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{base} did not start in {timeout} s") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
