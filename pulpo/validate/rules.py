@@ -5,8 +5,10 @@ problem it sees; :func:`validate` runs them all, so one run of ``pulpo check``
 shows every problem in the project, sorted by file and line.
 """
 
+import functools
 import inspect
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 
 from pydantic import BaseModel
 from pydantic.errors import PydanticUndefinedAnnotation
@@ -90,7 +92,7 @@ def _check_model(project: Project, model: DiscoveredModel) -> Iterator[Diagnosti
             (
                 field
                 for field, raw in vars(cls).get("__annotations__", {}).items()
-                if undefined in str(raw)
+                if re.search(rf"\b{re.escape(undefined)}\b", str(raw))  # not 'Item' in 'ItemList'
             ),
             None,
         )
@@ -158,10 +160,13 @@ def _check_model_uniqueness(project: Project) -> Iterator[Diagnostic]:
 
 def _check_operation(project: Project, operation: DiscoveredOperation) -> Iterator[Diagnostic]:
     spec = operation.spec
-    here = _operation_location(project, operation)
+
+    def here() -> Location:  # parsing the source for a position is only worth it on a problem
+        return _operation_location(project, operation)
+
     if not isinstance(spec.name, str) or not spec.name:
         yield Diagnostic(
-            here,
+            here(),
             Code.INVALID_NAME_PART,
             f"operation name must be a non-empty string, got {spec.name!r}",
         )
@@ -169,7 +174,7 @@ def _check_operation(project: Project, operation: DiscoveredOperation) -> Iterat
     parts = spec.name.split(".")
     if len(parts) < 2:
         yield Diagnostic(
-            here,
+            here(),
             Code.NON_HIERARCHICAL_NAME,
             f"{spec.name!r}: an operation name needs a group and a name, "
             f"e.g. 'pokemon.management.{spec.name}'",
@@ -177,7 +182,7 @@ def _check_operation(project: Project, operation: DiscoveredOperation) -> Iterat
     for part in parts:
         if not is_name_part(part):
             yield Diagnostic(
-                here,
+                here(),
                 Code.INVALID_NAME_PART,
                 f"{spec.name!r}: part {part!r} must be a lowercase Python identifier",
             )
@@ -193,7 +198,7 @@ def _check_operation(project: Project, operation: DiscoveredOperation) -> Iterat
         or (spec.timeout is not None and spec.timeout <= 0)
     ):
         yield Diagnostic(
-            here,
+            here(),
             Code.INVALID_RUN_OPTION,
             f"{spec.name}: retries and retry_delay_seconds must be ≥ 0 and timeout > 0",
         )
@@ -284,7 +289,6 @@ def _check_inputs(
 ) -> Iterator[Diagnostic]:
     spec = operation.spec
     signature, _ = read_signature(spec)
-    here = _operation_location(project, operation)
     parameters = {field.name for field in signature.inputs} if signature else set()
     for parameter, source in spec.inputs.items():
         stage, _, field = source.partition(".")
@@ -302,7 +306,11 @@ def _check_inputs(
             ) and field not in feeding.output.model_fields:
                 problem = f"inputs[{parameter!r}]: {feeding.output.__name__} has no field {field!r}"
         if problem:
-            yield Diagnostic(here, Code.INVALID_INPUT_MAP, f"{spec.name}: {problem}")
+            yield Diagnostic(
+                _operation_location(project, operation),
+                Code.INVALID_INPUT_MAP,
+                f"{spec.name}: {problem}",
+            )
 
 
 def _check_type_names(project: Project) -> Iterator[Diagnostic]:
@@ -312,7 +320,9 @@ def _check_type_names(project: Project) -> Iterator[Diagnostic]:
     for model in project.models:
         if is_model(model.spec.cls):
             for cls in named_types(model.spec.cls):
-                yield from _clash(seen, reported, cls, _model_location(project, model))
+                yield from _clash(
+                    seen, reported, cls, functools.partial(_model_location, project, model)
+                )
     for operation in project.operations:
         signature, _ = read_signature(operation.spec)
         if signature is None:
@@ -323,20 +333,22 @@ def _check_type_names(project: Project) -> Iterator[Diagnostic]:
         )
         for annotation in annotations:
             for cls in named_types(annotation):
-                yield from _clash(seen, reported, cls, _operation_location(project, operation))
+                yield from _clash(
+                    seen, reported, cls, functools.partial(_operation_location, project, operation)
+                )
 
 
 def _clash(
     seen: dict[str, type],
     reported: set[str],
     cls: type,
-    where: Location,
+    where: Callable[[], Location],
 ) -> Iterator[Diagnostic]:
     first = seen.setdefault(cls.__name__, cls)
     if first is not cls and cls.__name__ not in reported:
         reported.add(cls.__name__)
         yield Diagnostic(
-            where,
+            where(),
             Code.TYPE_NAME_CLASH,
             f"two different types are named {cls.__name__!r} ({first.__module__} and "
             f"{cls.__module__}); rename one",
