@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from pulpo import __version__
 from pulpo.discover import Project, discover
@@ -33,9 +33,7 @@ app.add_typer(ops_app, name="ops")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-ProjectArgument = Annotated[
-    Path, typer.Argument(help="The project directory.", show_default=True)
-]
+ProjectArgument = Annotated[Path, typer.Argument(help="The project directory.", show_default=True)]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -110,9 +108,7 @@ def compile_command(
 @reports_errors
 def graph_command(
     project: ProjectArgument = Path("."),
-    what: Annotated[
-        str, typer.Option("--what", help="models, operations or all.")
-    ] = "all",
+    what: Annotated[str, typer.Option("--what", help="models, operations or all.")] = "all",
 ) -> None:
     """Print Mermaid diagrams of the datamodels and of the operation hierarchy."""
     from pulpo.generate.mermaid import models_diagram, operations_diagram
@@ -136,7 +132,14 @@ def ops_list_command(project: ProjectArgument = Path(".")) -> None:
     from pulpo.validate import read_signature
 
     found = _valid_project(project)
-    table = Table("operation", "inputs", "output", "after", "description")
+    # Names are what users copy into `pulpo ops run`: never truncate them, even at 80 columns.
+    table = Table(
+        Column("operation", no_wrap=True),
+        "inputs",
+        Column("output", no_wrap=True),
+        "after",
+        "description",
+    )
     for operation in found.operations:
         spec = operation.spec
         signature, _ = read_signature(spec)
@@ -177,7 +180,9 @@ def ops_run_command(
 @reports_errors
 def serve_command(
     project: ProjectArgument = Path("."),
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")
+    ] = 8000,
     host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
 ) -> None:
     """Serve the compiled API with uvicorn (starts the embedded database without MONGODB_URL)."""

@@ -48,8 +48,9 @@ def find_modules(root: Path, packages: tuple[str, ...], skip: set[str]) -> dict[
 def import_project(project: Project) -> None:
     """Import the project's modules and fill ``project`` with what they declare."""
     root = str(project.root.resolve())
-    if root not in sys.path:
-        sys.path.insert(0, root)
+    if root in sys.path:  # first, even when an earlier discovery put it further down
+        sys.path.remove(root)
+    sys.path.insert(0, root)
     importlib.invalidate_caches()
     project.modules = find_modules(project.root, project.config.packages, {project.config.output})
     _forget_foreign_modules(project)

@@ -8,6 +8,7 @@ come back as :class:`OperationFailed` with their HTTP status.
 
 import asyncio
 import json
+import os
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
@@ -19,7 +20,13 @@ from pulpo.validate import OperationSignature, read_signature
 
 
 class OperationFailed(PulpoError):
-    """The operation rejected its input or raised a domain error."""
+    """The operation raised a domain error (``NotFound``, ``Conflict``...)."""
+
+
+class InvalidInput(PulpoError):
+    """The input does not match the operation's request model."""
+
+    exit_code = 2
 
 
 def find_operation(project: Project, name: str) -> DiscoveredOperation:
@@ -38,9 +45,7 @@ def input_model(name: str, signature: OperationSignature) -> type[BaseModel]:
         item.name: (item.annotation, ... if item.required else item.default)
         for item in signature.inputs
     }
-    return create_model(
-        f"{name}.input", __config__=ConfigDict(extra="forbid"), **fields
-    )
+    return create_model(f"{name}.input", __config__=ConfigDict(extra="forbid"), **fields)
 
 
 def parse_input(operation: DiscoveredOperation, raw: str) -> dict[str, Any] | BaseModel:
@@ -55,17 +60,22 @@ def parse_input(operation: DiscoveredOperation, raw: str) -> dict[str, Any] | Ba
             f"{'.'.join(str(part) for part in item['loc']) or 'input'}: {item['msg']}"
             for item in error.errors()
         )
-        raise OperationFailed(f"invalid input for {operation.spec.name}: {problems}") from None
+        raise InvalidInput(f"invalid input for {operation.spec.name}: {problems}") from None
     if signature.input_model is not None:
         return value
     return {item.name: getattr(value, item.name) for item in signature.inputs}
 
 
 async def run_operation(
-    project: Project, operation: DiscoveredOperation, arguments: dict[str, Any] | BaseModel, url: str
+    project: Project,
+    operation: DiscoveredOperation,
+    arguments: dict[str, Any] | BaseModel,
+    url: str,
 ) -> dict[str, Any]:
     """Run ``operation`` against the database at ``url``; its output as JSON-ready data."""
-    connection.configure(url, project.config.database, driver=project.config.driver)  # type: ignore[arg-type]
+    # MONGODB_DATABASE overrides the configured name, as it does for the generated app.
+    database = os.environ.get("MONGODB_DATABASE", "").strip() or project.config.database
+    connection.configure(url, database, driver=project.config.driver)  # type: ignore[arg-type]
     try:
         await connection.ensure_indexes(model.spec.cls for model in project.models)
         function = operation.spec.function

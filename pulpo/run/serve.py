@@ -49,4 +49,6 @@ def ensure_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError:
-            raise PulpoError(f"port {port} on {host} is already in use; pick another with --port") from None
+            raise PulpoError(
+                f"port {port} on {host} is already in use; pick another with --port"
+            ) from None

@@ -31,6 +31,7 @@ SCALARS: tuple[type, ...] = (
     decimal.Decimal,
 )
 _CONTAINERS = (list, set, frozenset, tuple)
+_EXAMPLES = {tuple: "tuple[str, ...]", dict: "dict[str, str]"}  # what the rules accept
 
 
 def is_model(value: Any) -> bool:
@@ -69,15 +70,16 @@ def unsupported_reason(annotation: Any, _seen: frozenset[type] = frozenset()) ->
     arguments = typing.get_args(annotation)
     if annotation is type(None):
         return None
+    if annotation is Any:  # a class since Python 3.11: test it before the plain types
+        return "'Any' cannot be validated or documented; name the type"
     if isinstance(annotation, type) and origin is None:
         if annotation in SCALARS or issubclass(annotation, enum.Enum):
             return None
         if is_model(annotation):
             return _model_reason(annotation, _seen)
         if annotation in (*_CONTAINERS, dict):
-            return (
-                f"bare {annotation.__name__!r} needs an item type, e.g. {annotation.__name__}[str]"
-            )
+            example = _EXAMPLES.get(annotation, f"{annotation.__name__}[str]")
+            return f"bare {annotation.__name__!r} needs an item type, e.g. {example}"
         return f"type {_describe(annotation)!r} cannot be stored in MongoDB"
     if origin is typing.Literal:
         if all(isinstance(value, (str, int, bool)) for value in arguments):
@@ -97,8 +99,6 @@ def unsupported_reason(annotation: Any, _seen: frozenset[type] = frozenset()) ->
         if not arguments or arguments[0] is not str:
             return "dict keys must be str (MongoDB document keys)"
         return unsupported_reason(arguments[1], _seen)
-    if annotation is Any:
-        return "'Any' cannot be validated or documented; name the type"
     return f"type {_describe(annotation)!r} is not supported"
 
 

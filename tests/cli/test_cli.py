@@ -1,0 +1,634 @@
+"""The ``pulpo`` command, run as a user runs it: the installed console script, in a subprocess.
+
+Every error must be one readable line (one per problem for an invalid project,
+plus a summary) and a non-zero exit status, never a traceback.
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+
+import pulpo
+
+pytestmark = pytest.mark.cli
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "pokemon"
+PROJECTS = ROOT / "tests" / "projects"
+PULPO = str(Path(sys.executable).parent / "pulpo")
+
+OPERATIONS = [
+    "pokemon.battles.trainer_execute",
+    "pokemon.evolution.stage1",
+    "pokemon.evolution.stage2",
+    "pokemon.management.catch",
+    "pokemon.management.train",
+    "pokemon.management.trainer_create",
+]
+DIAGNOSTIC_LINE = re.compile(r"^[\w./-]+\.(py|toml):\d+: [A-Z_]+ \S.*$")
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def error_lines(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if line.strip()]
+
+    def one_error_line(self) -> str:
+        """The single line a user mistake must produce on stderr."""
+        assert len(self.error_lines) == 1, self.stderr
+        return self.error_lines[0]
+
+
+def pulpo_cli(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """Run the installed ``pulpo`` script; no output of it may ever be a traceback."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("MONGODB_URL", "MONGODB_DATABASE", "COLUMNS")
+    }
+    environment.update(env or {})
+    completed = subprocess.run(
+        [PULPO, *map(str, args)],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    run = Run(completed.returncode, completed.stdout, completed.stderr)
+    assert "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
+    return run
+
+
+def copy_example(destination: Path) -> Path:
+    shutil.copytree(
+        EXAMPLE,
+        destination,
+        ignore=shutil.ignore_patterns("generated", ".pulpo", "__pycache__"),
+    )
+    return destination
+
+
+def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file below ``directory`` (bytecode caches aside): its content and mtime."""
+    return {
+        path.relative_to(directory).as_posix(): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def invalid_project(root: Path) -> Path:
+    """A small project with three problems, one of them a syntax error."""
+    return write(
+        root,
+        {
+            "pyproject.toml": '[tool.pulpo]\nname = "broken_cli"\npackages = ["broken_cli_app"]\n',
+            "broken_cli_app/__init__.py": "",
+            "broken_cli_app/broken.py": "def oops(:\n    return 1\n",
+            "broken_cli_app/models.py": """
+                from pydantic import BaseModel
+
+                from pulpo import datamodel
+
+
+                @datamodel
+                class Shelf(BaseModel):
+                    id: str
+                    item: "Item"
+            """,
+            "broken_cli_app/ops.py": """
+                from pulpo import operation
+
+
+                @operation("flat")
+                def flat() -> int:
+                    return 1
+            """,
+        },
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh, writable copy of the Pokemon example, never compiled."""
+    return copy_example(tmp_path / "pokemon_project")
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A compiled copy of the Pokemon example, shared by the tests that only read it."""
+    root = copy_example(tmp_path_factory.mktemp("compiled") / "pokemon_project")
+    result = pulpo_cli("compile", root, cwd=root.parent)
+    assert result.code == 0, result.stderr
+    return root
+
+
+# --- version, check -----------------------------------------------------------------
+
+
+def test_version(tmp_path: Path) -> None:
+    result = pulpo_cli("version", cwd=tmp_path)
+
+    assert result.code == 0
+    assert result.stdout == f"pulpo {pulpo.__version__}\n"
+    assert result.stderr == ""
+
+
+def test_check_the_example(compiled: Path) -> None:
+    result = pulpo_cli("check", compiled, cwd=compiled.parent)
+
+    assert result.code == 0, result.stderr
+    assert result.stdout == "ok: 3 datamodel(s), 6 operation(s)\n"
+    assert result.stderr == ""
+
+
+def test_check_defaults_to_the_current_directory(compiled: Path) -> None:
+    result = pulpo_cli("check", cwd=compiled)
+
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith("ok: 3 datamodel(s)")
+
+
+def test_check_a_bad_project_reports_every_problem_on_its_own_line(tmp_path: Path) -> None:
+    root = PROJECTS / "bad_operations"
+    names = (root / "bad_operations_app" / "names.py").read_text().splitlines()
+    sync_def = names.index("def sync() -> Done:") + 1
+
+    result = pulpo_cli("check", root, cwd=tmp_path)
+
+    assert result.code == 2
+    assert result.stdout == ""
+    *problems, summary = result.error_lines
+    assert summary == f"{len(problems)} problem(s) found"
+    assert len(problems) == 21
+    for line in problems:
+        assert DIAGNOSTIC_LINE.match(line), line
+    assert f"bad_operations_app/names.py:{sync_def}: NOT_ASYNC shop.sync: operations must be " in (
+        "\n".join(problems)
+    )
+    codes = {line.split(" ")[1] for line in problems}
+    assert codes == {
+        "UNKNOWN_DEPENDENCY",
+        "DEPENDENCY_CYCLE",
+        "INVALID_INPUT_MAP",
+        "NON_HIERARCHICAL_NAME",
+        "INVALID_NAME_PART",
+        "NOT_ASYNC",
+        "DUPLICATE_OPERATION",
+        "NAME_CONFLICT",
+        "INVALID_RUN_OPTION",
+        "MISSING_PARAMETER_TYPE",
+        "MISSING_RETURN_TYPE",
+        "UNSUPPORTED_PARAMETER",
+        "UNSUPPORTED_DEFAULT",
+        "UNSUPPORTED_FIELD_TYPE",
+        "INVALID_RETURN_TYPE",
+    }
+    # Sorted by file, then line.
+    places = [(line.split(":")[0], int(line.split(":")[1])) for line in problems]
+    assert places == sorted(places)
+
+
+def test_check_a_project_with_a_syntax_error(tmp_path: Path) -> None:
+    root = invalid_project(tmp_path / "broken")
+
+    result = pulpo_cli("check", root, cwd=tmp_path)
+
+    assert result.code == 2
+    assert result.error_lines == [
+        "broken_cli_app/broken.py:1: IMPORT_ERROR importing broken_cli_app.broken: "
+        "SyntaxError: invalid syntax",
+        "broken_cli_app/models.py:9: UNKNOWN_MODEL Shelf.item: unknown type 'Item'",
+        "broken_cli_app/ops.py:4: NON_HIERARCHICAL_NAME 'flat': an operation name needs a group "
+        "and a name, e.g. 'pokemon.management.flat'",
+        "broken_cli_app/ops.py:5: INVALID_RETURN_TYPE flat: returns <class 'int'>; an operation "
+        "must return a pydantic model",
+        "broken_cli_app/ops.py:5: NOT_ASYNC flat: operations must be 'async def' functions",
+        "5 problem(s) found",
+    ]
+
+
+@pytest.mark.parametrize("command", ["check", "compile", "graph", "clean", "serve"])
+def test_a_missing_project_directory(tmp_path: Path, command: str) -> None:
+    missing = tmp_path / "no_such_project"
+
+    result = pulpo_cli(command, missing, cwd=tmp_path)
+
+    assert result.code == 2
+    assert result.one_error_line() == f"error: {missing}: not a project directory"
+    assert not missing.exists()
+
+
+def test_invalid_settings_are_one_line(tmp_path: Path) -> None:
+    root = write(tmp_path / "settings", {"pyproject.toml": '[tool.pulpo]\nname = "x"\ncolor = 1\n'})
+
+    result = pulpo_cli("check", root, cwd=tmp_path)
+
+    assert result.code == 2
+    assert result.one_error_line() == (
+        f"error: {root / 'pyproject.toml'}: [tool.pulpo] color: Extra inputs are not permitted"
+    )
+
+
+# --- compile ------------------------------------------------------------------------
+
+
+def test_compile_writes_the_package_then_changes_nothing(project: Path) -> None:
+    first = pulpo_cli("compile", project, cwd=project.parent)
+
+    assert first.code == 0, first.stderr
+    output = project / "generated"
+    files = snapshot(output)
+    assert {"__init__.py", "app.py", "settings.py"} <= set(files)
+    count = len(files)
+    assert first.stdout == f"compiled pokemon_project/generated: {count} files, {count} changed\n"
+    assert files["__init__.py"][0].startswith(b"# Generated by Pulpo")
+
+    second = pulpo_cli("compile", project, cwd=project.parent)
+
+    assert second.code == 0, second.stderr
+    assert second.stdout == f"compiled pokemon_project/generated: {count} files, unchanged\n"
+    assert snapshot(output) == files  # same bytes, same modification times
+    assert sorted(p.name for p in project.iterdir()) == [
+        "README.md",
+        "generated",
+        "pokemon",
+        "pyproject.toml",
+    ]
+
+
+def test_compile_check_is_clean_when_current(compiled: Path) -> None:
+    before = snapshot(compiled / "generated")
+
+    result = pulpo_cli("compile", "--check", compiled, cwd=compiled.parent)
+
+    assert result.code == 0, result.stderr
+    assert result.stdout == f"pokemon_project/generated is up to date ({len(before)} files)\n"
+    assert snapshot(compiled / "generated") == before
+
+
+def test_compile_check_names_an_edited_file_and_writes_nothing(project: Path) -> None:
+    assert pulpo_cli("compile", project, cwd=project.parent).code == 0
+    app = project / "generated" / "app.py"
+    app.write_text(app.read_text() + "\n# edited by hand\n")
+    before = snapshot(project / "generated")
+
+    result = pulpo_cli("compile", "--check", project, cwd=project.parent)
+
+    assert result.code == 1
+    assert result.stdout == ""
+    assert result.error_lines == [
+        "out of date: pokemon_project/generated/app.py",
+        f"pokemon_project/generated is out of date; run `pulpo compile {project}`",
+    ]
+    assert snapshot(project / "generated") == before
+
+
+def test_compile_check_before_any_compile_lists_every_file(project: Path) -> None:
+    result = pulpo_cli("compile", "--check", project, cwd=project.parent)
+
+    assert result.code == 1
+    *missing, summary = result.error_lines
+    assert "out of date: pokemon_project/generated/app.py" in missing
+    assert len(missing) > 5
+    assert summary.startswith("pokemon_project/generated is out of date")
+    assert not (project / "generated").exists()
+
+
+def test_compile_check_of_an_invalid_project(tmp_path: Path) -> None:
+    root = invalid_project(tmp_path / "broken")
+
+    result = pulpo_cli("compile", "--check", root, cwd=tmp_path)
+
+    assert result.code == 2
+    assert len(result.error_lines) == 6
+    assert not (root / "generated").exists()
+
+
+def test_compile_of_an_invalid_project_writes_nothing(tmp_path: Path) -> None:
+    root = invalid_project(tmp_path / "broken")
+    before = sorted(
+        path.relative_to(root) for path in root.rglob("*") if "__pycache__" not in path.parts
+    )
+
+    result = pulpo_cli("compile", root, cwd=tmp_path)
+
+    assert result.code == 2
+    *problems, summary = result.error_lines
+    assert len(problems) == 5
+    assert all(DIAGNOSTIC_LINE.match(line) for line in problems), problems
+    assert summary == "error: 5 problem(s) found; nothing was written"
+    after = sorted(
+        path.relative_to(root) for path in root.rglob("*") if "__pycache__" not in path.parts
+    )
+    assert after == before
+
+
+def test_a_failed_compile_leaves_the_previous_output_untouched(project: Path) -> None:
+    assert pulpo_cli("compile", project, cwd=project.parent).code == 0
+    before = snapshot(project / "generated")
+    write(
+        project,
+        {
+            "pokemon/extra.py": """
+                from pulpo import operation
+
+
+                @operation("pokemon.extra.sync")
+                def sync() -> int:
+                    return 1
+            """
+        },
+    )
+
+    result = pulpo_cli("compile", project, cwd=project.parent)
+
+    assert result.code == 2
+    assert result.error_lines[-1] == "error: 2 problem(s) found; nothing was written"
+    assert snapshot(project / "generated") == before
+    leftovers = [p.name for p in project.iterdir() if p.name.startswith(".generated")]
+    assert leftovers == []
+
+
+def test_compile_refuses_to_replace_a_directory_it_did_not_generate(project: Path) -> None:
+    mine = write(project, {"generated/notes.py": "NOTES = 'mine'\n"}) / "generated"
+    before = snapshot(mine)
+
+    result = pulpo_cli("compile", project, cwd=project.parent)
+
+    assert result.code != 0
+    assert result.one_error_line() == (
+        f"error: {mine}: exists and was not generated by Pulpo; move it or set [tool.pulpo] output"
+    )
+    assert snapshot(mine) == before
+    assert sorted(p.name for p in project.iterdir()) == [
+        "README.md",
+        "generated",
+        "pokemon",
+        "pyproject.toml",
+    ]
+
+
+# --- graph, ops list ----------------------------------------------------------------
+
+
+def test_graph_prints_both_mermaid_diagrams(compiled: Path) -> None:
+    result = pulpo_cli("graph", compiled, cwd=compiled.parent)
+
+    assert result.code == 0, result.stderr
+    models, operations = result.stdout.split("\n\n", 1)
+    assert models.startswith("```mermaid\nclassDiagram\n")
+    assert "    class Pokemon {\n        <<datamodel>>" in models
+    assert "    class Trainer {\n        <<datamodel>>" in models
+    assert "    class FightResult {" in models
+    assert "        +list~Attack~ attacks" in models
+    assert "    Pokemon *-- Attack : attacks" in models
+    assert operations.startswith("```mermaid\nflowchart TD\n")
+    assert 'subgraph pokemon_evolution["pokemon.evolution"]' in operations
+    assert "pokemon_evolution_stage1 --> pokemon_evolution_stage2" in operations
+    assert operations.count("-->") == 1
+    assert result.stdout.rstrip().endswith("```")
+
+
+@pytest.mark.parametrize(
+    ("what", "kind"), [("models", "classDiagram"), ("operations", "flowchart")]
+)
+def test_graph_of_one_kind(compiled: Path, what: str, kind: str) -> None:
+    result = pulpo_cli("graph", compiled, "--what", what, cwd=compiled.parent)
+
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith(f"```mermaid\n{kind}")
+    assert result.stdout.count("```mermaid") == 1
+
+
+def test_graph_rejects_an_unknown_kind(compiled: Path) -> None:
+    result = pulpo_cli("graph", compiled, "--what", "tables", cwd=compiled.parent)
+
+    assert result.code == 1
+    assert (
+        result.one_error_line() == "error: --what must be models, operations or all, not 'tables'"
+    )
+
+
+def test_graph_of_an_invalid_project(tmp_path: Path) -> None:
+    result = pulpo_cli("graph", invalid_project(tmp_path / "broken"), cwd=tmp_path)
+
+    assert result.code == 2
+    assert result.stdout == ""
+    assert result.error_lines[-1] == "error: 5 problem(s) found; nothing was written"
+
+
+def test_ops_list_names_every_operation_in_full(compiled: Path) -> None:
+    result = pulpo_cli("ops", "list", compiled, cwd=compiled.parent)
+
+    assert result.code == 0, result.stderr
+    for name in OPERATIONS:
+        assert re.search(rf"│ {re.escape(name)} +│", result.stdout), name
+    for output in ("BattleOutcome", "Evolution", "TrainerCreated", "CatchResult", "TrainResult"):
+        assert output in result.stdout
+
+
+# --- ops run ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def database_env(mongodb_url: str, database_name: str) -> dict[str, str]:
+    return {"MONGODB_URL": mongodb_url, "MONGODB_DATABASE": database_name}
+
+
+@pytest.fixture
+def trainer_name() -> Iterator[str]:
+    yield f"Ash-{uuid.uuid4().hex[:8]}"
+
+
+def test_ops_run_prints_the_output_and_stores_in_the_given_database(
+    compiled: Path, database_env: dict[str, str], trainer_name: str, mongodb_url: str
+) -> None:
+    payload = json.dumps({"trainer_name": trainer_name, "region": "kanto"})
+
+    result = pulpo_cli(
+        "ops",
+        "run",
+        "pokemon.management.trainer_create",
+        "--input",
+        payload,
+        "-p",
+        compiled,
+        cwd=compiled.parent,
+        env=database_env,
+    )
+
+    assert result.code == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output == {
+        "trainer_id": output["trainer_id"],
+        "trainer_name": trainer_name,
+        "region": "kanto",
+    }
+    assert re.fullmatch(r"[0-9a-f]{24}", output["trainer_id"])
+    client: MongoClient[dict[str, object]] = MongoClient(mongodb_url, serverSelectionTimeoutMS=5000)
+    try:
+        stored = list(client[database_env["MONGODB_DATABASE"]]["trainers"].find())
+    finally:
+        client.close()
+    assert [(str(doc["_id"]), doc["name"]) for doc in stored] == [
+        (output["trainer_id"], trainer_name)
+    ]
+
+    again = pulpo_cli(
+        "ops",
+        "run",
+        "pokemon.management.trainer_create",
+        "-i",
+        payload,
+        "--project",
+        compiled,
+        cwd=compiled.parent,
+        env=database_env,
+    )
+
+    assert again.code == 1
+    assert again.stdout == ""
+    assert again.one_error_line() == (
+        "error: pokemon.management.trainer_create failed (409): "
+        f"Trainer with name={trainer_name!r} already exists"
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (
+            '{"trainer_name": "Misty"}',
+            "error: invalid input for pokemon.management.trainer_create: region: Field required",
+        ),
+        (
+            '{"trainer_name": "Misty", "region": "atlantis"}',
+            "error: invalid input for pokemon.management.trainer_create: region: Input should be",
+        ),
+        (
+            '{"trainer_name": "Misty", "region": "kanto", "age": 10}',
+            "error: invalid input for pokemon.management.trainer_create: age: Extra inputs",
+        ),
+        (
+            '{"trainer_name": "Misty"',
+            "error: invalid input for pokemon.management.trainer_create: input: Invalid JSON",
+        ),
+    ],
+)
+def test_ops_run_rejects_invalid_input_in_one_line(
+    compiled: Path, database_env: dict[str, str], payload: str, expected: str
+) -> None:
+    result = pulpo_cli(
+        "ops",
+        "run",
+        "pokemon.management.trainer_create",
+        "--input",
+        payload,
+        "-p",
+        compiled,
+        cwd=compiled.parent,
+        env=database_env,
+    )
+
+    assert result.code == 2
+    assert result.stdout == ""
+    assert result.one_error_line().startswith(expected)
+
+
+def test_ops_run_an_unknown_operation(compiled: Path, database_env: dict[str, str]) -> None:
+    result = pulpo_cli(
+        "ops",
+        "run",
+        "pokemon.management.fly",
+        "-p",
+        compiled,
+        cwd=compiled.parent,
+        env=database_env,
+    )
+
+    assert result.code != 0
+    assert result.one_error_line() == (
+        f"error: unknown operation 'pokemon.management.fly' (known: {', '.join(OPERATIONS)})"
+    )
+
+
+# --- clean, serve -------------------------------------------------------------------
+
+
+def test_clean_removes_the_output(project: Path) -> None:
+    assert pulpo_cli("compile", project, cwd=project.parent).code == 0
+
+    result = pulpo_cli("clean", project, cwd=project.parent)
+
+    assert result.code == 0, result.stderr
+    assert result.stdout == f"removed {project / 'generated'}\n"
+    assert not (project / "generated").exists()
+    assert (project / "pokemon" / "models.py").is_file()
+
+    again = pulpo_cli("clean", project, cwd=project.parent)
+
+    assert again.code == 0
+    assert again.stdout == "nothing to remove\n"
+
+
+def test_clean_refuses_a_directory_it_did_not_generate(project: Path) -> None:
+    mine = write(project, {"generated/notes.py": "NOTES = 'mine'\n"}) / "generated"
+
+    result = pulpo_cli("clean", project, cwd=project.parent)
+
+    assert result.code != 0
+    assert "was not generated by Pulpo" in result.one_error_line()
+    assert (mine / "notes.py").read_text() == "NOTES = 'mine'\n"
+
+
+def test_serve_a_project_that_was_not_compiled(project: Path) -> None:
+    result = pulpo_cli("serve", project, cwd=project.parent)
+
+    assert result.code != 0
+    assert result.one_error_line() == (
+        f"error: {project / 'generated'} not found: run `pulpo compile {project}` first"
+    )
+    assert not (project / ".pulpo").exists()
+
+
+def test_serve_on_a_port_in_use(compiled: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = pulpo_cli("serve", compiled, "--port", str(port), cwd=compiled.parent)
+
+    assert result.code != 0
+    assert result.stdout == ""
+    assert result.one_error_line() == (
+        f"error: port {port} on 127.0.0.1 is already in use; pick another with --port"
+    )

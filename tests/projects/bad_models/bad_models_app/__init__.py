@@ -1,0 +1,1 @@
+"""Datamodels with exactly one problem each (two for a duplicated class name)."""

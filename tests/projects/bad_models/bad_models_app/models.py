@@ -1,0 +1,46 @@
+"""The first module discovered: every class here is the first of its name and collection."""
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from pulpo import Index, datamodel
+
+
+@datamodel
+class Plain:
+    """Not a pydantic model."""
+
+    name: str
+
+
+@datamodel
+class Badge(BaseModel):
+    """Declared again in other.py."""
+
+    id: str
+    label: str
+
+
+@datamodel(indexes=[Index("label"), Index("-missing")])
+class Sticker(BaseModel):
+    """Indexes a field it does not have."""
+
+    label: str
+
+
+@datamodel
+class Gadget(BaseModel):
+    """Two fields MongoDB cannot store."""
+
+    name: str
+    payload: Any
+    ratio: complex
+    tags: list[str]
+
+
+@datamodel
+class Fine(BaseModel):
+    """No problem at all."""
+
+    name: str

@@ -1,0 +1,1 @@
+"""Operations with exactly one problem each, unless a comment says otherwise."""
