@@ -22,6 +22,8 @@ from pulpo.validate.signature import read_signature
 from pulpo.validate.types import is_model, named_types, unsupported_reason
 
 RESERVED_FIELDS = {"id": "is reserved for the document id ('_id') in the generated API"}
+# Collections name a route prefix and a router module of the generated app.
+RESERVED_COLLECTIONS = {"health", "operations", "flows", "docs", "redoc"}
 
 
 def validate(project: Project) -> list[Diagnostic]:
@@ -115,6 +117,18 @@ def _check_model(project: Project, model: DiscoveredModel) -> Iterator[Diagnosti
                 Code.UNSUPPORTED_FIELD_TYPE,
                 f"{name}.{field_name}: {reason}",
             )
+    collection = model.spec.collection
+    if not collection.isidentifier() or collection in RESERVED_COLLECTIONS:
+        why = (
+            "is reserved by the generated app"
+            if collection.isidentifier()
+            else ("must be a Python identifier (it names a module of the generated app)")
+        )
+        yield Diagnostic(
+            _model_location(project, model),
+            Code.INVALID_COLLECTION,
+            f"{name}: collection {collection!r} {why}",
+        )
     for index in model.spec.indexes:
         for field_name in index.field_names:
             if field_name.split(".")[0] not in cls.model_fields:

@@ -75,6 +75,8 @@ def test_every_datamodel_problem_in_one_run() -> None:
         at(root, models, '@datamodel(indexes=[Index("label")', Code.UNKNOWN_INDEX_FIELD),
         at(root, models, "    payload: Any", Code.UNSUPPORTED_FIELD_TYPE),
         at(root, models, "    ratio: complex", Code.UNSUPPORTED_FIELD_TYPE),
+        at(root, models, '@datamodel(collection="health")', Code.INVALID_COLLECTION),
+        at(root, models, '@datamodel(collection="fight-logs")', Code.INVALID_COLLECTION),
         at(root, other, "class Badge(", Code.DUPLICATE_MODEL, below=1),
         at(root, other, "class Badge(", Code.TYPE_NAME_CLASH, below=1),
         at(root, other, '@datamodel(collection="stickers")', Code.DUPLICATE_COLLECTION),
@@ -114,6 +116,12 @@ def test_datamodel_messages() -> None:
             "bad_models_app.other); rename one",
         ),
         (Code.DUPLICATE_COLLECTION, "Label: collection 'stickers' is already used by Sticker"),
+        (Code.INVALID_COLLECTION, "Probe: collection 'health' is reserved by the generated app"),
+        (
+            Code.INVALID_COLLECTION,
+            "FightLog: collection 'fight-logs' must be a Python identifier "
+            "(it names a module of the generated app)",
+        ),
     }
 
 

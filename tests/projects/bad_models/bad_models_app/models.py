@@ -39,6 +39,20 @@ class Gadget(BaseModel):
     tags: list[str]
 
 
+@datamodel(collection="health")
+class Probe(BaseModel):
+    """Its collection would shadow the /health route."""
+
+    name: str
+
+
+@datamodel(collection="fight-logs")
+class FightLog(BaseModel):
+    """Its collection cannot name a Python module."""
+
+    name: str
+
+
 @datamodel
 class Fine(BaseModel):
     """No problem at all."""
