@@ -1,7 +1,7 @@
 # Pulpo's developer entry points. Every target installs what it needs first.
 #   make demo       compile the Pokemon example, serve it on the embedded database, drive the pipeline
-#   make test-all   every test phase, in order: unit → cli → generation → e2e
-#   make bench      compile-time benchmarks, printed as tables
+#   make test-all   every test phase, in order: unit → cli → generation → e2e → docker
+#   make bench      compile, flow-run, image-build and test-phase timings, printed as tables
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,7 +9,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: setup demo test-unit test-cli test-generation test-e2e test-all lint bench clean
+.PHONY: setup docker-engine demo test-unit test-cli test-generation test-e2e test-docker test-all \
+	lint bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +39,20 @@ lint: setup
 	$(BIN)/ruff check pulpo tests scripts examples/pokemon/pokemon
 	$(BIN)/ruff format --check pulpo tests scripts examples/pokemon/pokemon
 
-test-all: lint test-unit test-cli test-generation test-e2e
+# Real containers of the generated stack; installs and starts the engine when missing.
+docker-engine: setup
+	bash scripts/install_docker.sh
 
-bench: setup
+test-docker: docker-engine
+	bash scripts/run_docker_tests.sh
+
+test-all: lint test-unit test-cli test-generation test-e2e test-docker
+
+bench: docker-engine
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_flows.py
+	$(BIN)/python scripts/bench_docker.py
+	$(BIN)/python scripts/bench_phases.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache examples/pokemon/generated examples/pokemon/.pulpo

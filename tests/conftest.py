@@ -15,6 +15,9 @@ from pymongo import MongoClient
 
 from pulpo.run.database import database_server
 
+# tests/docker_stack.py: the generated Docker stack, for tests/docker and tests/e2e.
+pytest_plugins = ["docker_stack"]
+
 
 @pytest.fixture(scope="session")
 def mongodb_url() -> Iterator[str]:
@@ -46,7 +49,9 @@ def pokemon_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     project = tmp_path_factory.mktemp("example") / "pokemon"
     shutil.copytree(
-        EXAMPLE, project, ignore=shutil.ignore_patterns("generated", ".pulpo", "__pycache__")
+        EXAMPLE,
+        project,
+        ignore=shutil.ignore_patterns("generated", ".pulpo", ".dockerignore", "__pycache__"),
     )
     compile_project(discover(project))
     return project

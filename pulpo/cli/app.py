@@ -5,21 +5,21 @@ mistake is reported as one line on stderr with a non-zero exit status:
 2 for an invalid project or invalid input, 1 for anything else that failed.
 """
 
-import functools
 import json
 import shutil
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Column, Table
 
 from pulpo import __version__
-from pulpo.discover import Project, discover
-from pulpo.errors import DatabaseUnavailable, PulpoError
+from pulpo.cli import stack
+from pulpo.cli.common import ProjectArgument, err, out, reports_errors, shown, valid_project
+from pulpo.cli.flows import flows_app
+from pulpo.discover import discover
+from pulpo.errors import PulpoError
 
 app = typer.Typer(
     help="Turn a typed Python domain into a running FastAPI + MongoDB service.",
@@ -29,29 +29,6 @@ app = typer.Typer(
 )
 ops_app = typer.Typer(help="List and run a project's operations.", no_args_is_help=True)
 app.add_typer(ops_app, name="ops")
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-ProjectArgument = Annotated[Path, typer.Argument(help="The project directory.", show_default=True)]
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def reports_errors(command: F) -> F:
-    """Turn a user mistake into one line on stderr and an exit status, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except PulpoError as error:
-            err.print(f"error: {error}", markup=False)
-            raise typer.Exit(error.exit_code) from None
-        except DatabaseUnavailable as error:
-            err.print(f"error: {error.detail}", markup=False)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 @app.command("check")
@@ -91,7 +68,7 @@ def compile_command(
         for diagnostic in invalid.diagnostics:
             err.print(str(diagnostic), markup=False)
         raise
-    where = _shown(result.output)
+    where = shown(result.output)
     if check:
         if result.changed:
             for path in result.changed:
@@ -115,7 +92,7 @@ def graph_command(
 
     if what not in ("models", "operations", "all"):
         raise PulpoError(f"--what must be models, operations or all, not {what!r}")
-    found = _valid_project(project)
+    found = valid_project(project)
     diagrams = []
     if what in ("models", "all"):
         diagrams.append(models_diagram(found))
@@ -131,7 +108,7 @@ def ops_list_command(project: ProjectArgument = Path(".")) -> None:
     from pulpo.generate.annotations import Imports, render_annotation
     from pulpo.validate import read_signature
 
-    found = _valid_project(project)
+    found = valid_project(project)
     # Names are what users copy into `pulpo ops run`: never truncate them, even at 80 columns.
     table = Table(
         Column("operation", no_wrap=True),
@@ -170,7 +147,7 @@ def ops_run_command(
     from pulpo.run.operations import run
     from pulpo.run.serve import embedded_data_dir
 
-    found = _valid_project(project)
+    found = valid_project(project)
     with database_server(embedded_data_dir(found)) as server:
         result = run(found, name, input, server.url)
     out.print(json.dumps(result, indent=2), markup=False)
@@ -223,26 +200,12 @@ def version_command() -> None:
     out.print(f"pulpo {__version__}", markup=False)
 
 
-def _shown(path: Path) -> str:
-    """``path`` relative to the working directory when it is below it."""
-    try:
-        return path.resolve().relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _valid_project(root: Path) -> Project:
-    """Discover and validate; an invalid project is reported like ``pulpo check`` does."""
-    from pulpo.generate import ProjectInvalid
-    from pulpo.validate import validate
-
-    found = discover(root)
-    diagnostics = validate(found)
-    if diagnostics:
-        for diagnostic in diagnostics:
-            err.print(str(diagnostic), markup=False)
-        raise ProjectInvalid(diagnostics)
-    return found
+# Flows and the Docker stack come after the project commands in `pulpo --help`.
+app.add_typer(flows_app, name="flows")
+app.command("up")(stack.up_command)
+app.command("down")(stack.down_command)
+app.command("ps")(stack.ps_command)
+app.command("logs")(stack.logs_command)
 
 
 def main() -> None:

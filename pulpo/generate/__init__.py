@@ -9,6 +9,7 @@ from pulpo.generate.context import build_context
 from pulpo.generate.formatting import format_tree
 from pulpo.generate.output import differences, replace_output, staged
 from pulpo.generate.render import render_app
+from pulpo.generate.stack import render_stack
 from pulpo.validate import Diagnostic, validate
 
 
@@ -39,6 +40,7 @@ def compile_project(project: Project, *, check: bool = False) -> CompileResult:
     if diagnostics:
         raise ProjectInvalid(diagnostics)
     files = render_app(build_context(project))
+    files.update(render_stack(project, files))  # Dockerfiles and Compose files
     output = project.output_dir
     first_party = [*project.config.packages, project.config.output]
     with staged(output, files) as staging:

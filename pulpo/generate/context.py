@@ -11,6 +11,7 @@ from pulpo import __version__
 from pulpo.declare.naming import pascal_case, snake_case
 from pulpo.discover.project import DiscoveredModel, DiscoveredOperation, Project
 from pulpo.generate.annotations import Imports, optional, render_annotation, render_literal
+from pulpo.generate.flows import FlowsContext, build_flows_context
 from pulpo.validate.signature import read_signature
 from pulpo.validate.types import is_scalar
 
@@ -102,6 +103,7 @@ class AppContext:
     operations_router_imports: list[str] = field(default_factory=list)
     operations_schema_imports: list[str] = field(default_factory=list)
     operation_modules: list[str] = field(default_factory=list)
+    flows: FlowsContext | None = None  # Prefect flows of the operation hierarchy
 
 
 def header(source: str) -> str:
@@ -124,6 +126,7 @@ def build_context(project: Project) -> AppContext:
     )
     context.models = [_model_context(model) for model in project.models]
     _add_operations(context, project.operations)
+    context.flows = build_flows_context(project.operations, context.operations)
     return context
 
 

@@ -27,6 +27,7 @@ def staged(output: Path, files: Mapping[PurePosixPath, str]) -> Iterator[Path]:
     """Write ``files`` into a fresh staging directory beside ``output``; removed afterwards."""
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-", dir=output.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the output is an ordinary package
     try:
         for relative, content in files.items():
             path = staging.joinpath(relative)

@@ -53,4 +53,7 @@ def render_app(context: AppContext) -> dict[PurePosixPath, str]:
     if context.operations:
         files[PurePosixPath("routers/operations.py")] = render("app/routers/operations.py.jinja")
         files[PurePosixPath("schemas/operations.py")] = render("app/schemas/operations.py.jinja")
+    if context.flows is not None:
+        for name in ("flows.py", "schemas/flows.py", "routers/flows.py"):
+            files[PurePosixPath(name)] = render(f"app/{name}.jinja")
     return files

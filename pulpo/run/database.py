@@ -39,6 +39,7 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from pulpo.errors import PulpoError
+from pulpo.run.processes import stop
 
 ServerKind = Literal["external", "mongod", "secantus"]
 
@@ -146,7 +147,7 @@ def database_server(
             )
         except OSError as error:
             raise DatabaseStartError(f"Could not start {launcher.name}: {error}") from error
-        stack.callback(_stop, process)
+        stack.callback(stop, process, _STOP_TIMEOUT)
 
         url = launcher.url(port)
         log = _Log(log_path, log_start, discarded=data_dir is None)
@@ -297,17 +298,6 @@ def _ping(url: str) -> str | None:
         return str(version) if version else None
     finally:
         client.close()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(_STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 # --- reporting ---------------------------------------------------------------------------------

@@ -315,6 +315,8 @@ def _check_inputs(
             full = stage if "." in stage else f"{spec.parent}.{stage}"
             if full not in predecessors:
                 problem = f"inputs[{parameter!r}] reads from {stage!r}, which is not in after="
+            elif full not in by_name:  # a sibling group: its flow's output is not one model
+                problem = f"inputs[{parameter!r}] reads from {stage!r}, a group, not an operation"
             elif (
                 feeding := read_signature(by_name[full].spec)[0]
             ) and field not in feeding.output.model_fields:

@@ -82,7 +82,7 @@ def copy_example(destination: Path) -> Path:
     shutil.copytree(
         EXAMPLE,
         destination,
-        ignore=shutil.ignore_patterns("generated", ".pulpo", "__pycache__"),
+        ignore=shutil.ignore_patterns("generated", ".pulpo", ".dockerignore", "__pycache__"),
     )
     return destination
 

@@ -24,7 +24,9 @@ UPDATE_GOLDEN = os.environ.get("PULPO_UPDATE_GOLDEN") == "1"
 
 def copy_example(destination: Path) -> Path:
     shutil.copytree(
-        EXAMPLE, destination, ignore=shutil.ignore_patterns("generated", ".pulpo", "__pycache__")
+        EXAMPLE,
+        destination,
+        ignore=shutil.ignore_patterns("generated", ".pulpo", ".dockerignore", "__pycache__"),
     )
     return destination
 

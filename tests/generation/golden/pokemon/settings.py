@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Where the database is and how long to wait for it."""
+    """Where MongoDB and the Prefect server are, and how long to wait for MongoDB."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -30,4 +30,8 @@ class Settings(BaseSettings):
         default="pymongo",
         validation_alias=AliasChoices("PULPO_MONGO_DRIVER", "mongo_driver"),
         description="PULPO_MONGO_DRIVER: PyMongo's async API, or the deprecated motor.",
+    )
+    prefect_api_url: str | None = Field(
+        default=None,
+        description="PREFECT_API_URL: Prefect's API; without it /flows answers 503.",
     )

@@ -1,0 +1,57 @@
+"""What every ``pulpo`` command shares: the consoles, the project argument, error reporting."""
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from pulpo.discover import Project, discover
+from pulpo.errors import DatabaseUnavailable, PulpoError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ProjectArgument = Annotated[Path, typer.Argument(help="The project directory.", show_default=True)]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn a user mistake into one line on stderr and an exit status, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PulpoError as error:
+            err.print(f"error: {error}", markup=False)
+            raise typer.Exit(error.exit_code) from None
+        except DatabaseUnavailable as error:
+            err.print(f"error: {error.detail}", markup=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def valid_project(root: Path) -> Project:
+    """Discover and validate; an invalid project is reported like ``pulpo check`` does."""
+    from pulpo.generate import ProjectInvalid
+    from pulpo.validate import validate
+
+    found = discover(root)
+    diagnostics = validate(found)
+    if diagnostics:
+        for diagnostic in diagnostics:
+            err.print(str(diagnostic), markup=False)
+        raise ProjectInvalid(diagnostics)
+    return found

@@ -1,0 +1,53 @@
+"""``pulpo flows``: list the Prefect flows of a project's operation hierarchy, and run one."""
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Column, Table
+
+from pulpo.cli.common import ProjectArgument, out, reports_errors, valid_project
+
+flows_app = typer.Typer(
+    help="List and run the Prefect flows of a project (compile it first).", no_args_is_help=True
+)
+
+
+@flows_app.command("list")
+@reports_errors
+def flows_list_command(project: ProjectArgument = Path(".")) -> None:
+    """List the flows: each group of operations, by stage, and each operation on its own."""
+    from pulpo.run.flows import list_flows
+
+    found = valid_project(project)
+    # Names are what users copy into `pulpo flows run`: never truncate them.
+    table = Table(Column("flow", no_wrap=True), "kind", "runs (→ separates stages)")
+    for row in list_flows(found):
+        table.add_row(row.name, row.kind, row.runs or "the operation, as one task")
+    out.print(table)
+
+
+@flows_app.command("run")
+@reports_errors
+def flows_run_command(
+    name: Annotated[str, typer.Argument(help="A group or operation name, e.g. pokemon.evolution.")],
+    input: Annotated[str, typer.Option("--input", "-i", help="The input as a JSON object.")] = "{}",
+    project: Annotated[Path, typer.Option("--project", "-p", help="The project directory.")] = Path(
+        "."
+    ),
+) -> None:
+    """Run a flow in-process against MONGODB_URL (or the embedded database); print its result.
+
+    Uses the Prefect server at PREFECT_API_URL, or a temporary local one when it is unset.
+    """
+    from pulpo.run.database import database_server
+    from pulpo.run.flows import load_flows, parse_input, run
+    from pulpo.run.serve import embedded_data_dir
+
+    found = valid_project(project)
+    flows = load_flows(found)
+    body = parse_input(flows, name, input)
+    with database_server(embedded_data_dir(found)) as server:
+        result = run(found, flows, name, body, server.url)
+    out.print(json.dumps(result, indent=2), markup=False)

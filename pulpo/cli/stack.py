@@ -1,0 +1,116 @@
+"""``pulpo up``, ``down``, ``ps`` and ``logs``: the project's Docker stack, through Compose.
+
+The logic lives in :mod:`pulpo.run.stack` (and images in :mod:`pulpo.run.images`);
+these commands parse options and print; :mod:`pulpo.cli.app` registers them.
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Column, Table
+
+from pulpo.cli.common import ProjectArgument, err, out, reports_errors
+
+
+def _say(line: str) -> None:
+    err.print(line, markup=False)
+
+
+@reports_errors
+def up_command(
+    project: ProjectArgument = Path("."),
+    build: Annotated[
+        bool, typer.Option("--build", help="Rebuild the images even if nothing changed.")
+    ] = False,
+    offline: Annotated[
+        bool | None,
+        typer.Option(
+            "--offline/--online",
+            help="Build local stand-ins instead of pulling official images "
+            "(default: PULPO_OFFLINE, from the environment or the project's .env).",
+        ),
+    ] = None,
+    wait_timeout: Annotated[
+        int, typer.Option("--wait-timeout", min=1, help="Seconds to wait for healthy services.")
+    ] = 300,
+    test: Annotated[
+        bool,
+        typer.Option(
+            "--test",
+            help="Add docker-compose.test.yml: a test database, short timeouts, a test-runner.",
+        ),
+    ] = False,
+) -> None:
+    """Compile, build what changed, start the Docker stack and wait until it is healthy."""
+    from pulpo.generate import ProjectInvalid
+    from pulpo.run.stack import Stack, up
+
+    stack = Stack.load(project, offline=offline, test=test)
+    try:
+        urls = up(stack, build=build, wait_seconds=wait_timeout, announce=_say)
+    except ProjectInvalid as invalid:
+        for diagnostic in invalid.diagnostics:
+            err.print(str(diagnostic), markup=False)
+        raise
+    width = max(len(name) for name in urls)
+    for name, url in urls.items():
+        out.print(f"{name.ljust(width)}  {url}", markup=False)
+
+
+@reports_errors
+def down_command(
+    project: ProjectArgument = Path("."),
+    volumes: Annotated[
+        bool, typer.Option("--volumes", "-v", help="Also delete the stack's data volumes.")
+    ] = False,
+) -> None:
+    """Stop and remove the stack's containers (with -v, its MongoDB and Prefect data too)."""
+    from pulpo.run.stack import Stack, down
+
+    stack = Stack.load(project)
+    down(stack, volumes=volumes)
+    out.print(
+        f"{stack.compose_name} is down" + (", volumes removed" if volumes else ""), markup=False
+    )
+
+
+@reports_errors
+def ps_command(project: ProjectArgument = Path(".")) -> None:
+    """List the stack's containers: state, health, published ports and image."""
+    from pulpo.run.stack import Stack, ps
+
+    stack = Stack.load(project)
+    rows = ps(stack)
+    if not rows:
+        out.print(f"{stack.compose_name} has no containers; start it with `pulpo up`", markup=False)
+        return
+    table = Table(
+        Column("service", no_wrap=True),
+        "state",
+        "health",
+        Column("ports", overflow="fold"),
+        Column("image", overflow="fold"),
+    )
+    for row in rows:
+        table.add_row(row["service"], row["state"], row["health"], row["ports"], row["image"])
+    out.print(table)
+
+
+@reports_errors
+def logs_command(
+    service: Annotated[
+        str | None, typer.Argument(help="One service (mongodb, api, prefect-server, flows).")
+    ] = None,
+    project: Annotated[Path, typer.Option("--project", "-p", help="The project directory.")] = Path(
+        "."
+    ),
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing.")] = False,
+    tail: Annotated[int, typer.Option("--tail", min=0, help="Lines per service.")] = 100,
+) -> None:
+    """Print the stack's logs (every service, or one)."""
+    from pulpo.run.stack import Stack, logs
+
+    status = logs(Stack.load(project), service, follow=follow, tail=tail)
+    if status:
+        raise typer.Exit(status)

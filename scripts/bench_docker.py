@@ -1,0 +1,124 @@
+"""Docker benchmarks of the generated stack, printed as a table.
+
+    python scripts/bench_docker.py                 # cold build, warm up, no-op up
+    python scripts/bench_docker.py --from-scratch  # also: nothing cached at all (slow, destructive)
+
+Rows:
+
+* **cold image build**: ``docker compose build --no-cache`` of every image of the
+  Pokemon stack (offline: the base image and the wheelhouses stay cached);
+* **warm up to healthy**: ``pulpo up`` with every image built, the stack down:
+  containers created, started and healthy;
+* **no-op up**: ``pulpo up`` of a stack that is already up and unchanged;
+* **from scratch** (``--from-scratch``): an empty Pulpo cache and none of the
+  ``pulpo-offline/*`` images: debootstrap, Debian's Python, wheelhouses, every
+  image, then up. It deletes those images and caches; later runs rebuild them.
+
+It runs its own copy of the example as the Compose project ``pulpo-bench`` on
+free ports, and removes it (volumes included) at the end. Offline mode is used
+when no registry is reachable, or with ``PULPO_OFFLINE=1``.
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from pulpo.run import images
+from pulpo.run.stack import PUBLISHED_PORTS, Stack, down, prepare, up
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "pokemon"
+console = Console(highlight=False)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--from-scratch", action="store_true", help="time the uncached path too")
+    parser.add_argument("--verbose", action="store_true", help="print what pulpo up says")
+    args = parser.parse_args()
+    client = images.docker_client()
+    if os.environ.get(images.OFFLINE_VARIABLE):
+        offline = images.offline_requested()
+    else:
+        offline = not images.registry_reachable()
+
+    def say(line: str) -> None:
+        if args.verbose:
+            console.print(f"  {line}", markup=False)
+
+    rows: list[tuple[str, float, str]] = []
+    with tempfile.TemporaryDirectory(prefix="pulpo-bench-") as scratch:
+        project = Path(scratch) / "pokemon"
+        shutil.copytree(
+            EXAMPLE, project, ignore=shutil.ignore_patterns("generated", ".pulpo", "__pycache__")
+        )
+        stack = Stack.load(project, offline=offline, project_name="pulpo-bench")
+        stack.variables.update({port.variable: str(free_port()) for port in PUBLISHED_PORTS})
+        try:
+            if args.from_scratch:
+                cache = Path(scratch) / "cache"
+                os.environ[images.CACHE_VARIABLE] = str(cache)
+                forget_offline_images(client)
+                seconds = timed(lambda: up(stack, announce=say))
+                rows.append(("from scratch: cache, base images, images, up", seconds, "1 run"))
+                down(stack, volumes=True)
+            prepare(stack, announce=say)  # base images and wheelhouses, as a user has them
+            services = [
+                name
+                for name in ("api", "flows", "mongodb", "prefect-server")
+                if name != "flows" or (stack.generated / "stack" / "flows.Dockerfile").is_file()
+                if offline or name in ("api", "flows")
+            ]
+            seconds = timed(lambda: stack.compose("build", "--no-cache", *services, capture=True))
+            rows.append(("cold image build (--no-cache)", seconds, ", ".join(services)))
+            stack.variables.clear()
+            stack.variables.update({port.variable: str(free_port()) for port in PUBLISHED_PORTS})
+            seconds = timed(lambda: up(stack, announce=say))
+            rows.append(("warm up to healthy", seconds, "images built, stack down"))
+            seconds = timed(lambda: up(stack, announce=say))
+            rows.append(("no-op up", seconds, "stack up and unchanged"))
+        finally:
+            down(stack, volumes=True)
+
+    mode = "offline (local stand-ins)" if offline else "online (official images)"
+    table = Table("docker", "seconds", "notes", title=f"Pulpo Docker stack, {mode}")
+    for name, seconds, note in rows:
+        table.add_row(name, f"{seconds:.1f}", note)
+    console.print(table)
+    return 0
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.monotonic()
+    action()
+    return time.monotonic() - started
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def forget_offline_images(client: object) -> None:
+    """Remove the pulpo-offline images (tags only where a container still uses one)."""
+    for image in client.images.list():  # type: ignore[attr-defined]
+        for tag in image.tags:
+            if tag.startswith("pulpo-offline/"):
+                try:
+                    client.images.remove(tag)  # type: ignore[attr-defined]
+                except Exception as error:  # noqa: BLE001 - in use by a container: keep it
+                    console.print(f"  kept {tag}: {error}", markup=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

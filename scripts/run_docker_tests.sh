@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Run the Docker phase: tests/docker and the Docker pipeline test, against real containers.
+#
+#   scripts/run_docker_tests.sh [--build] [--keep-up] [--filter EXPR] [-- PYTEST ARGS...]
+#
+#   --build        rebuild every image of the stack (Docker's layer cache still applies)
+#   --keep-up      leave the stack running afterwards; the next run reuses it as it is
+#   --filter EXPR  only the tests matching EXPR (pytest -k)
+#
+# Images are built offline (local stand-ins, see pulpo/run/images.py) when no container
+# registry is reachable, or when PULPO_OFFLINE=1. When a test fails, the state of every
+# service is printed, with the last log lines of the API, the flows and any service that
+# is not healthy. Unless --keep-up, the stack is removed at the end, volumes included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+PYTHON="${VENV}/bin/python"
+PULPO="${VENV}/bin/pulpo"
+PROJECT="${TMPDIR:-/tmp}/pulpo-docker-tests/pokemon"
+export PULPO_DOCKER_TEST_PROJECT=${PULPO_DOCKER_TEST_PROJECT:-pulpo-dockertest}
+
+keep_up=0
+pytest_args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --build) export PULPO_DOCKER_BUILD=1 ;;
+        --keep-up) keep_up=1 ;;
+        --filter) shift; [ $# -gt 0 ] || { echo "--filter needs an expression" >&2; exit 2; }
+                  pytest_args+=(-k "$1") ;;
+        --filter=*) pytest_args+=(-k "${1#--filter=}") ;;
+        --) shift; pytest_args+=("$@"); break ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+[ -x "$PYTHON" ] || { echo "no virtualenv at ${VENV}: run \`make setup\` first" >&2; exit 2; }
+
+# The fixture leaves the stack up for us; this script decides what happens to it.
+status=0
+PULPO_KEEP_UP=1 PULPO_DOCKER_RUNNER=1 "$PYTHON" -m pytest -m docker tests/docker tests/e2e/test_pipeline_docker.py \
+    -p no:cacheprovider "${pytest_args[@]}" || status=$?
+
+stack() { COMPOSE_PROJECT_NAME="$PULPO_DOCKER_TEST_PROJECT" "$PULPO" "$@"; }
+
+# On a failure the fixture has printed every service's state and the logs that matter.
+if [ -f "${PROJECT}/generated/docker-compose.yml" ]; then
+    if [ "$keep_up" -eq 1 ]; then
+        echo "the stack ${PULPO_DOCKER_TEST_PROJECT} keeps running (scripts/run_docker_tests.sh reuses it)"
+        stack ps "$PROJECT" || true
+    else
+        stack down "$PROJECT" -v >/dev/null
+    fi
+fi
+# Stacks a test starts for itself are removed by that test; sweep up after an interrupted run.
+for extra in "${PULPO_DOCKER_TEST_PROJECT}-ports" "${PULPO_DOCKER_TEST_PROJECT}-broken"; do
+    if [ -n "$(docker ps -aq --filter "label=com.docker.compose.project=${extra}")" ]; then
+        COMPOSE_PROJECT_NAME="$extra" "$PULPO" down "$PROJECT" -v >/dev/null || true
+    fi
+done
+exit "$status"

@@ -1,0 +1,212 @@
+"""The ``docker_stack`` fixture: the Pokemon example's generated Docker stack, really running.
+
+Loaded from ``tests/conftest.py`` (``pytest_plugins``), so ``tests/docker`` and the
+Docker pipeline test in ``tests/e2e`` share one stack per session:
+
+* the example is copied to ``$TMPDIR/pulpo-docker-tests/pokemon`` and brought up
+  with ``docker-compose.test.yml`` (its own database, short timeouts), as the
+  Compose project ``pulpo-dockertest`` on free loopback ports;
+* images are built offline (local stand-ins) when no registry is reachable
+  (one DNS lookup), or when ``PULPO_OFFLINE=1``; ``PULPO_DOCKER_BUILD=1`` rebuilds;
+* at the end the stack goes ``down -v``, unless ``PULPO_KEEP_UP=1``: then it keeps
+  running and the next session reuses it as it is.
+
+Without a Docker engine the tests are skipped with the reason, except under CI
+(``CI`` set), where that is an error: CI provides the engine.
+"""
+
+import os
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "pokemon"
+COMPOSE_PROJECT = os.environ.get("PULPO_DOCKER_TEST_PROJECT", "pulpo-dockertest")
+PORT_VARIABLES = ("PULPO_API_PORT", "PULPO_MONGODB_PORT", "PULPO_PREFECT_PORT")
+
+
+@dataclass
+class RunningStack:
+    """A stack that was healthy when the session started, and how to reach its parts."""
+
+    stack: Any  # pulpo.run.stack.Stack
+    client: Any  # docker.DockerClient
+    offline: bool
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.stack.variables['PULPO_API_PORT']}"
+
+    @property
+    def prefect_url(self) -> str:
+        return f"http://127.0.0.1:{self.stack.variables['PULPO_PREFECT_PORT']}"
+
+    @property
+    def mongodb_url(self) -> str:
+        url = f"mongodb://127.0.0.1:{self.stack.variables['PULPO_MONGODB_PORT']}/"
+        return url + ("?retryWrites=false" if self.offline else "")
+
+    @property
+    def database(self) -> str:
+        """The API's database: docker-compose.test.yml's ``<database>_test``."""
+        return "pokemon_test"
+
+    @property
+    def has_flows(self) -> bool:
+        return (self.stack.generated / "stack" / "flows.Dockerfile").is_file()
+
+    def compose(self, *arguments: str, check: bool = True) -> Any:
+        return self.stack.compose(*arguments, capture=True, check=check)
+
+    def container(self, service: str) -> Any:
+        from pulpo.run.stack import containers
+
+        found = containers(self.client, self.stack, service)
+        assert found, f"no container for {service}"
+        found[0].reload()
+        return found[0]
+
+    def state(self, service: str) -> tuple[str, str]:
+        from pulpo.run.stack import service_state
+
+        return service_state(self.client, self.stack, service)
+
+    def wait_healthy(self, *services: str, timeout: float = 120) -> None:
+        from pulpo.run.stack import wait_healthy
+
+        wait_healthy(self.stack, services or self.services(), timeout=timeout)
+
+    def services(self) -> list[str]:
+        return ["mongodb", "api", "prefect-server", *(["flows"] if self.has_flows else [])]
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.api_url, timeout=30)
+
+
+def _engine_or_skip() -> Any:
+    from pulpo.run.images import EngineUnavailable, docker_client
+    from pulpo.run.stack import compose_command
+
+    try:
+        client = docker_client()
+        compose_command()
+    except EngineUnavailable as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must provide a Docker engine and Compose: {error}", pytrace=False)
+        pytest.skip(f"Docker tests need an engine and Compose: {error}")
+    return client
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _project_copy() -> Path:
+    """The example, copied where a kept-up stack finds it again next session."""
+    project = Path(tempfile.gettempdir()) / "pulpo-docker-tests" / "pokemon"
+    project.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(project / "pokemon", ignore_errors=True)
+    shutil.copytree(
+        EXAMPLE / "pokemon", project / "pokemon", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copyfile(EXAMPLE / "pyproject.toml", project / "pyproject.toml")
+    return project
+
+
+def _ports(client: Any, stack: Any) -> dict[str, str]:
+    """The running stack's ports (a kept-up stack keeps them); else free ones."""
+    from pulpo.run.stack import PUBLISHED_PORTS, containers
+
+    ports: dict[str, str] = {}
+    for port in PUBLISHED_PORTS:
+        if os.environ.get(port.variable):
+            ports[port.variable] = os.environ[port.variable]
+            continue
+        for container in containers(client, stack, port.service):
+            bindings = (container.ports or {}).get(f"{port.container_port}/tcp") or []
+            if bindings:
+                ports[port.variable] = bindings[0]["HostPort"]
+        ports.setdefault(port.variable, str(_free_port()))
+    return ports
+
+
+@pytest.fixture(scope="session")
+def docker_stack(request: pytest.FixtureRequest) -> Iterator[RunningStack]:
+    """The Pokemon stack, built and healthy; ``down -v`` at the end unless PULPO_KEEP_UP=1."""
+    from pulpo.run import images
+    from pulpo.run.stack import Stack, down, up
+
+    client = _engine_or_skip()
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+
+    def announce(line: str) -> None:
+        """Print at once, past pytest's output capturing: building takes minutes."""
+        if reporter is None:
+            return
+        if capture is None:
+            reporter.write_line(f"[docker] {line}")
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"[docker] {line}")
+
+    if os.environ.get(images.OFFLINE_VARIABLE):
+        offline = images.offline_requested()
+    else:
+        offline = not images.registry_reachable()
+    project = _project_copy()
+    stack = Stack.load(project, offline=offline, test=True, project_name=COMPOSE_PROJECT)
+    stack.variables.update(_ports(client, stack))
+    stack.variables["PULPO_BIND_ADDRESS"] = "127.0.0.1"
+    keep_up = os.environ.get("PULPO_KEEP_UP") == "1"
+    started = time.monotonic()
+    try:
+        up(stack, build=os.environ.get("PULPO_DOCKER_BUILD") == "1", announce=announce)
+    except BaseException:
+        if not keep_up:
+            down(stack, volumes=True)
+        raise
+    announce(f"stack {COMPOSE_PROJECT} ready in {time.monotonic() - started:.1f} s")
+    running = RunningStack(stack=stack, client=client, offline=offline)
+    yield running
+    if request.session.testsfailed:
+        report(running, announce)
+    if keep_up:
+        if not os.environ.get("PULPO_DOCKER_RUNNER"):  # the runner script says it itself
+            announce(f"PULPO_KEEP_UP=1: {COMPOSE_PROJECT} keeps running ({running.api_url})")
+    else:
+        down(stack, volumes=True)
+
+
+def report(running: RunningStack, announce: Any) -> None:
+    """After a failure: every service's state, and the logs of those that may explain it."""
+    from pulpo.run.stack import ps
+
+    rows = ps(running.stack)
+    for row in rows:
+        announce(f"{row['service']}: {row['state']}, {row['health']}")
+    for row in rows:
+        if row["service"] in ("api", "flows") or row["health"] not in ("healthy", "-"):
+            logs = running.container(row["service"]).logs(tail=200).decode("utf-8", "replace")
+            lines = [line for line in logs.splitlines() if "GET /health" not in line]
+            announce(f"---- last log lines of {row['service']} ----")
+            for line in lines[-30:]:
+                announce(f"  {line}")
+
+
+@pytest.fixture
+def api(docker_stack: RunningStack) -> Iterator[httpx.Client]:
+    """An HTTP client of the API container, through its published port."""
+    with docker_stack.http() as client:
+        yield client

@@ -1,0 +1,329 @@
+"""The Prefect flows ``pulpo compile`` generates from the operation hierarchy.
+
+The Pokemon example shows the shape users see; a small shop project, written
+here, covers what the example does not: retries and timeouts, a stage of
+concurrent operations after a first one, inputs fed by name or by ``inputs=``,
+a partly fed step, an operation that takes a user's model, and subgroups.
+"""
+
+import importlib
+import inspect
+import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from pulpo.discover import discover
+from pulpo.discover.hierarchy import build_tree, stages
+from pulpo.generate import compile_project
+from pulpo.generate.context import build_context
+from pulpo.generate.flows import FlowsContext, GroupContext
+
+pytestmark = pytest.mark.generation
+
+FLOW_FILES = ("flows.py", "schemas/flows.py", "routers/flows.py")
+
+SHOP = {
+    "pyproject.toml": """
+        [tool.pulpo]
+        name = "shop"
+        packages = ["shop"]
+        output = "generated"
+        database = "shop"
+    """,
+    "shop/__init__.py": "",
+    "shop/orders.py": '''
+        """Operations of an online shop: place an order, pay it, ship it, audit it."""
+
+        from pydantic import BaseModel
+
+        from pulpo import operation
+
+
+        class Order(BaseModel):
+            order_id: str
+            customer: str
+            total: float
+
+
+        class Receipt(BaseModel):
+            order_id: str
+            customer: str
+            express: bool = False
+
+
+        class Shipment(BaseModel):
+            order_id: str
+            carrier: str
+
+
+        class AuditRequest(BaseModel):
+            order_id: str
+            reason: str = "routine"
+
+
+        class AuditReport(BaseModel):
+            order_id: str
+            clean: bool
+
+
+        @operation("shop.orders.place", retries=2, retry_delay_seconds=0.5, timeout=10)
+        async def place(customer: str, total: float) -> Order:
+            """Place an order."""
+            return Order(order_id="o-1", customer=customer, total=total)
+
+
+        @operation("shop.orders.pay", after="place")
+        async def pay(order_id: str, customer: str) -> Receipt:
+            """Pay an order."""
+            return Receipt(order_id=order_id, customer=customer)
+
+
+        @operation("shop.orders.audit", after="place")
+        async def audit(request: AuditRequest) -> AuditReport:
+            """Audit an order."""
+            return AuditReport(order_id=request.order_id, clean=True)
+
+
+        @operation("shop.orders.ship", after="pay", inputs={"order_id": "pay.order_id"})
+        async def ship(order_id: str, carrier: str, express: bool = False) -> Shipment:
+            """Ship a paid order."""
+            return Shipment(order_id=order_id, carrier=carrier)
+
+
+        @operation("shop.billing.invoice")
+        async def invoice(customer: str) -> Receipt:
+            """Invoice a customer."""
+            return Receipt(order_id="none", customer=customer)
+    ''',
+}
+
+
+def import_generated(project: Path, module: str) -> ModuleType:
+    """Import ``module`` of ``project``'s generated package, forgetting other projects' copy."""
+    for name in [name for name in sys.modules if name.split(".")[0] == "generated"]:
+        del sys.modules[name]
+    root = str(project.resolve())
+    if root in sys.path:
+        sys.path.remove(root)
+    sys.path.insert(0, root)
+    importlib.invalidate_caches()
+    return importlib.import_module(module)
+
+
+def flows_context(project: Path) -> FlowsContext:
+    context = build_context(discover(project)).flows
+    assert context is not None
+    return context
+
+
+def group(context: FlowsContext, name: str) -> GroupContext:
+    return next(group for group in context.groups if group.name == name)
+
+
+def stage_names(group: GroupContext) -> list[list[str]]:
+    return [[child.short_name for child in stage] for stage in group.stages]
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("shop")
+    for relative, text in SHOP.items():
+        path = project / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    compile_project(discover(project))
+    return project
+
+
+@pytest.fixture(scope="module")
+def pokemon_flows(pokemon_project: Path) -> Iterator[ModuleType]:
+    yield import_generated(pokemon_project, "generated.flows")
+
+
+@pytest.fixture(scope="module")
+def shop_flows(shop: Path) -> Iterator[ModuleType]:
+    yield import_generated(shop, "generated.flows")
+
+
+def test_compile_writes_the_flow_modules(pokemon_project: Path) -> None:
+    for name in FLOW_FILES:
+        text = (pokemon_project / "generated" / name).read_text()
+        assert text.startswith("# Generated by Pulpo")
+
+
+def test_every_group_and_every_operation_is_a_flow(
+    pokemon_project: Path, pokemon_flows: ModuleType
+) -> None:
+    from prefect import Flow
+
+    operations = [operation.spec.name for operation in discover(pokemon_project).operations]
+    groups = [
+        node.name
+        for root in build_tree(op.spec for op in discover(pokemon_project).operations)
+        for node in root.groups()
+    ]
+    assert groups == ["pokemon", "pokemon.battles", "pokemon.evolution", "pokemon.management"]
+    assert set(pokemon_flows.FLOWS) == {*groups, *operations}
+    for name, flow in pokemon_flows.FLOWS.items():
+        assert isinstance(flow, Flow)
+        assert flow.name == name  # the Prefect UI reads like the domain
+
+
+def test_every_operation_is_a_task_of_its_name(
+    pokemon_project: Path, pokemon_flows: ModuleType
+) -> None:
+    from prefect import Task
+
+    tasks = [value for value in vars(pokemon_flows).values() if isinstance(value, Task)]
+    names = sorted(task.name for task in tasks)
+    assert names == sorted(op.spec.name for op in discover(pokemon_project).operations)
+    catch = pokemon_flows.pokemon_management_catch_task
+    assert (catch.retries, catch.timeout_seconds) == (0, None)
+
+
+def test_stages_follow_the_hierarchy_and_after_order(pokemon_project: Path) -> None:
+    context = flows_context(pokemon_project)
+    assert stage_names(group(context, "pokemon.management")) == [
+        ["trainer_create", "catch", "train"]
+    ]
+    assert stage_names(group(context, "pokemon.evolution")) == [["stage1"], ["stage2"]]
+    assert stage_names(group(context, "pokemon")) == [["battles", "evolution", "management"]]
+    # The context is the hierarchy's own staging, not a second opinion.
+    roots = build_tree(op.spec for op in discover(pokemon_project).operations)
+    evolution = roots[0].children["evolution"]
+    assert [[node.short_name for node in stage] for stage in stages(evolution)] == [
+        ["stage1"],
+        ["stage2"],
+    ]
+
+
+def test_group_flows_run_stages_in_order_and_siblings_at_once(pokemon_flows: ModuleType) -> None:
+    evolution = inspect.getsource(pokemon_flows.pokemon_evolution_flow.fn)
+    stage1 = evolution.index("pokemon_evolution_stage1_task(body.stage1)")
+    stage2 = evolution.index("pokemon_evolution_stage2_task(")
+    assert stage1 < stage2
+    assert "pokemon_name=stage1.evolved_name" in evolution[stage2:]
+    management = inspect.getsource(pokemon_flows.pokemon_management_flow.fn)
+    together = management[management.index("await concurrently(") :]
+    for name in ("trainer_create", "catch", "train"):
+        assert f"pokemon_management_{name}_task(body.{name})" in together
+    root = inspect.getsource(pokemon_flows.pokemon_flow.fn)
+    assert "await concurrently(" in root and "pokemon_evolution_flow(body.evolution)" in root
+
+
+def test_group_inputs_take_one_field_per_step(pokemon_project: Path) -> None:
+    schemas = import_generated(pokemon_project, "generated.schemas.flows")
+    evolution = schemas.PokemonEvolutionFlowInput.model_fields
+    assert evolution["stage1"].is_required()
+    # stage2's only parameter comes from stage1's output (inputs={"pokemon_name": ...}).
+    assert not evolution["stage2"].is_required()
+    assert "stage1.evolved_name" in (evolution["stage2"].description or "")
+    management = schemas.PokemonManagementFlowInput.model_fields
+    assert all(field.is_required() for field in management.values())
+    assert list(schemas.PokemonFlowOutput.model_fields) == ["battles", "evolution", "management"]
+    given = schemas.PokemonEvolutionFlowInput.model_validate(
+        {"stage1": {"pokemon_name": "Charmander"}}
+    )
+    assert given.stage2 is None
+
+
+def test_shop_stages_options_and_fed_inputs(shop: Path, shop_flows: ModuleType) -> None:
+    context = flows_context(shop)
+    orders = group(context, "shop.orders")
+    assert stage_names(orders) == [["place"], ["pay", "audit"], ["ship"]]
+    assert stage_names(group(context, "shop")) == [["orders", "billing"]]
+    children = {child.short_name: child for child in orders.children}
+    # pay: both parameters are fields of place's output (by name and type).
+    assert children["pay"].optional
+    assert children["pay"].argument == (
+        "fill(PayInput, body.pay, order_id=place.order_id, customer=place.customer)"
+    )
+    # audit takes a user model whose one required field place's output has.
+    assert children["audit"].optional
+    assert children["audit"].argument == "fill(AuditRequest, body.audit, order_id=place.order_id)"
+    # ship: carrier comes from nobody, so the caller gives ship; only express is filled.
+    assert not children["ship"].optional
+    assert children["ship"].argument == "fill(ShipInput, body.ship, express=pay.express)"
+    assert not children["place"].optional and children["place"].argument == "body.place"
+
+    place = shop_flows.shop_orders_place_task
+    assert (place.retries, place.retry_delay_seconds, place.timeout_seconds) == (2, 0.5, 10)
+    assert shop_flows.shop_orders_pay_task.retries == 0
+
+
+def test_fill_lets_the_caller_win(shop: Path, shop_flows: ModuleType) -> None:
+    from pulpo.flows import fill
+
+    operations = import_generated(shop, "generated.schemas.operations")
+    schemas = import_generated(shop, "generated.schemas.flows")
+    body = schemas.ShopOrdersFlowInput.model_validate(
+        {"place": {"customer": "ada", "total": 3.5}, "ship": {"order_id": "o-9", "carrier": "ups"}}
+    )
+    assert body.pay is None and body.audit is None
+    fed = fill(operations.PayInput, body.pay, order_id="o-1", customer="ada")
+    assert (fed.order_id, fed.customer) == ("o-1", "ada")
+    explicit = operations.PayInput(order_id="o-2", customer="bob")
+    assert fill(operations.PayInput, explicit, order_id="o-1", customer="ada") == explicit
+    # A field left at its default is filled; one the caller set is kept.
+    ship = fill(operations.ShipInput, body.ship, express=True)
+    assert (ship.order_id, ship.carrier, ship.express) == ("o-9", "ups", True)
+    kept = operations.ShipInput(order_id="o-9", carrier="ups", express=False)
+    assert fill(operations.ShipInput, kept, express=True).express is False
+
+
+def test_generated_api_routes_flows_without_importing_prefect(pokemon_project: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import json, sys
+        from fastapi.testclient import TestClient
+        from generated.app import create_app
+        from generated.settings import Settings
+
+        client = TestClient(create_app(Settings(prefect_api_url=None)))
+        body = {"stage1": {"pokemon_name": "X"}}
+        unconfigured = client.post("/flows/pokemon/evolution", json=body)
+        invalid = client.post("/flows/pokemon/evolution", json={"stage2": {}})
+        print(json.dumps({
+            "prefect_imported": "prefect" in sys.modules,
+            "paths": sorted(client.app.openapi()["paths"]),
+            "unconfigured": [unconfigured.status_code, unconfigured.json()],
+            "invalid": invalid.status_code,
+        }))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=pokemon_project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["prefect_imported"] is False
+    assert report["unconfigured"] == [503, {"detail": "Prefect is not configured"}]
+    assert report["invalid"] == 422
+    flow_paths = [path for path in report["paths"] if path.startswith("/flows/")]
+    assert "/flows/runs/{flow_run_id}" in flow_paths
+    assert "/flows/pokemon/evolution" in flow_paths
+    assert "/flows/pokemon/management/catch" in flow_paths
+    assert len(flow_paths) == 1 + 4 + 6  # the run status, 4 groups, 6 operations
+
+
+def test_flow_modules_are_deterministic(pokemon_project: Path, shop: Path, tmp_path: Path) -> None:
+    for project in (pokemon_project, shop):
+        assert compile_project(discover(project), check=True).changed == []
+    again = tmp_path / "shop"
+    again.mkdir()
+    for relative in SHOP:
+        (again / relative).parent.mkdir(parents=True, exist_ok=True)
+        (again / relative).write_bytes((shop / relative).read_bytes())
+    compile_project(discover(again))
+    for name in FLOW_FILES:
+        assert (again / "generated" / name).read_bytes() == (shop / "generated" / name).read_bytes()
