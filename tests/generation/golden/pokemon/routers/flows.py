@@ -8,6 +8,8 @@ at PREFECT_API_URL and does not need the prefect package; the output of a
 completed run is read from MongoDB, where the flow stored it.
 """
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,6 +38,8 @@ from ..schemas.operations import (
 router = APIRouter(prefix="/flows", tags=["flows"])
 
 DEPLOYMENT = "default"
+RETRY_STATUSES = {429, 503}
+RETRY_PAUSES = (0.2, 0.5, 1.0, 2.0)  # seconds before each retry
 PREFECT_ERRORS = {
     502: {
         "model": ErrorResponse,
@@ -87,6 +91,24 @@ async def prefect_api(request: Request) -> AsyncIterator[httpx.AsyncClient]:
         ) from error
 
 
+async def send(
+    prefect: httpx.AsyncClient, method: str, url: str, **kwargs: Any
+) -> httpx.Response:
+    """One request to Prefect, retried while Prefect says it is busy (as its own client does).
+
+    Prefect's server answers 503 when its database is momentarily locked, and 429
+    when it sheds load; both are worth a few more tries after a growing pause.
+    """
+    response = await prefect.request(method, url, **kwargs)
+    for pause in RETRY_PAUSES:
+        if response.status_code not in RETRY_STATUSES:
+            break
+        retry_after = response.headers.get("Retry-After", "")
+        await asyncio.sleep(float(retry_after) if retry_after.isdigit() else pause)
+        response = await prefect.request(method, url, **kwargs)
+    return response
+
+
 def checked(response: httpx.Response) -> Any:
     """The JSON of a successful answer from Prefect; 502 otherwise."""
     if response.is_error:
@@ -102,7 +124,9 @@ async def start_flow_run(
 ) -> FlowRunStarted:
     """Create a run of the flow's deployment, with ``body`` as its input."""
     async with prefect_api(request) as prefect:
-        found = await prefect.get(f"/deployments/name/{flow_name}/{DEPLOYMENT}")
+        found = await send(
+            prefect, "GET", f"/deployments/name/{flow_name}/{DEPLOYMENT}"
+        )
         if found.status_code == status.HTTP_404_NOT_FOUND:
             raise HTTPException(
                 status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -111,9 +135,13 @@ async def start_flow_run(
         deployment = checked(found)
         # Only what the caller gave: steps left out are fed from earlier steps.
         parameters = {"body": body.model_dump(mode="json", exclude_unset=True)}
-        created = await prefect.post(
+        # The key makes a retried request create the run once, never twice.
+        run = {"parameters": parameters, "idempotency_key": str(uuid.uuid4())}
+        created = await send(
+            prefect,
+            "POST",
             f"/deployments/{deployment['id']}/create_flow_run",
-            json={"parameters": parameters},
+            json=run,
         )
     return FlowRunStarted(flow_run_id=checked(created)["id"])
 
@@ -126,7 +154,7 @@ async def start_flow_run(
 async def read_flow_run(flow_run_id: str, request: Request) -> FlowRun:
     """The state of a flow run, and the flow's output once it has completed."""
     async with prefect_api(request) as prefect:
-        response = await prefect.get(f"/flow_runs/{flow_run_id}")
+        response = await send(prefect, "GET", f"/flow_runs/{flow_run_id}")
     # Prefect answers 404 for an unknown id, 422 for a string that is no id at all.
     if response.status_code in (status.HTTP_404_NOT_FOUND, 422):
         raise HTTPException(
