@@ -138,7 +138,7 @@ def docker_client(timeout: int = 900) -> Any:
         from docker.errors import DockerException
     except ImportError:
         raise EngineUnavailable(
-            "the docker Python package is missing: pip install 'docker>=7'"
+            "the docker Python package is missing: pip install 'pulpo[stack]'"
         ) from None
     try:
         client = docker.from_env(timeout=timeout)
@@ -232,7 +232,7 @@ def build_pulpo_wheel(project_root: Path, announce: Announce | None = None) -> P
                 output = (result.stderr or result.stdout).strip().splitlines()
                 hint = output[-1] if output else "no wheel was written"
                 if "No module named hatchling" in result.stderr:
-                    hint = "hatchling is missing: pip install hatchling"
+                    hint = "hatchling is missing: pip install 'pulpo[stack]'"
                 raise ImageError(f"building the Pulpo wheel failed: {hint}")
             source_wheel = wheels[0]
         target = dist / source_wheel.name

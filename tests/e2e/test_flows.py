@@ -7,6 +7,7 @@ Prefect's own task-run records, never from wall-clock guesses in the test.
 """
 
 import asyncio
+import contextlib
 import importlib
 import json
 import os
@@ -314,11 +315,9 @@ def served_flows(project: Path, env: dict[str, str], log: Path) -> Iterator[str]
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"flows exited: {log.read_text()[-2000:]}")
-            try:
+            with contextlib.suppress(httpx.TransportError):
                 if httpx.get(health, timeout=1).status_code == 200:
                     break
-            except httpx.TransportError:
-                pass
             if time.monotonic() > deadline:
                 raise TimeoutError("the served flows did not become healthy")
             time.sleep(0.2)

@@ -120,7 +120,7 @@ def test_model_spec_of_things_that_are_not_datamodels() -> None:
 
 def test_datamodel_records_a_plain_class_without_rejecting_it() -> None:
     class NotAModel:
-        pass
+        """A plain class, not a pydantic model."""
 
     assert datamodel(NotAModel) is NotAModel
     spec = model_spec(NotAModel)
