@@ -7,6 +7,7 @@ A minimal ``pyproject.toml`` of a project::
     packages = ["pokemon"]    # default: [name]
     output = "generated"      # the generated package, inside the project
     database = "pokemon"      # default MongoDB database name; default: name
+    offline = false           # `pulpo up` without a container registry (or PULPO_OFFLINE=1)
 
 ``pulpo.toml`` holds the same keys at its top level (or under ``[tool.pulpo]``)
 and wins over ``pyproject.toml`` when both exist.
@@ -40,6 +41,10 @@ class ProjectConfig(BaseModel):
     output: str = Field(default="generated", description="Generated package directory name.")
     database: str = Field(description="Default MongoDB database name.")
     driver: str = Field(default="pymongo", pattern="^(pymongo|motor)$")
+    offline: bool = Field(
+        default=False,
+        description="`pulpo up` builds local stand-in images instead of pulling official ones.",
+    )
 
     @field_validator("name", "output", "database")
     @classmethod

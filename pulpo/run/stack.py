@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dotenv import dotenv_values
+
 from pulpo.discover import discover, load_config
 from pulpo.errors import PulpoError
 from pulpo.generate import stack as templates
@@ -94,7 +96,8 @@ class Stack:
     ) -> "Stack":
         """The stack of the project in ``root`` (its settings only; nothing is imported).
 
-        ``offline=None`` follows ``PULPO_OFFLINE`` (environment or the project's ``.env``).
+        ``offline=None`` follows ``[tool.pulpo] offline`` or ``PULPO_OFFLINE`` (environment
+        or the project's ``.env``).
         ``project_name`` (else ``COMPOSE_PROJECT_NAME``) replaces ``pulpo-<project>``.
         """
         config, _ = load_config(root)
@@ -110,7 +113,7 @@ class Stack:
             project_name or os.environ.get(PROJECT_NAME_VARIABLE) or stack.compose_name
         )
         if offline is None:
-            offline = images.offline_requested({**stack.dotenv(), **os.environ})
+            offline = config.offline or images.offline_requested({**stack.dotenv(), **os.environ})
         stack.offline = offline
         return stack
 
@@ -137,17 +140,10 @@ class Stack:
             raise StackError(f"{missing[0]} not found: run `pulpo up {self.root}` first")
 
     def dotenv(self) -> dict[str, str]:
-        """The project's ``.env``, read as Compose reads it (``KEY=VALUE`` lines)."""
+        """The project's ``.env``, read as Compose reads it."""
         if not self.env_file.is_file():
             return {}
-        values = {}
-        for line in self.env_file.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if not line or line.startswith("#") or "=" not in line:
-                continue
-            key, value = line.split("=", 1)
-            values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
-        return values
+        return {key: value or "" for key, value in dotenv_values(self.env_file).items()}
 
     def setting(self, name: str, default: str) -> str:
         """A setting as Compose sees it: Pulpo's variables, the environment, then ``.env``."""
