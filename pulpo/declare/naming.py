@@ -33,3 +33,8 @@ def is_name_part(part: str) -> bool:
 def pascal_case(snake: str) -> str:
     """``trainer_create`` → ``TrainerCreate``."""
     return "".join(part[:1].upper() + part[1:] for part in snake.split("_") if part)
+
+
+def route_path(dotted_name: str) -> str:
+    """The URL path of a dotted operation or group name: ``/pokemon/evolution``."""
+    return "/" + dotted_name.replace(".", "/")

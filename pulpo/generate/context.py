@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pulpo import __version__
-from pulpo.declare.naming import pascal_case, snake_case
+from pulpo.declare.naming import pascal_case, route_path, snake_case
 from pulpo.discover.project import DiscoveredModel, DiscoveredOperation, Project
 from pulpo.generate.annotations import Imports, optional, render_annotation, render_literal
 from pulpo.generate.flows import FlowsContext, build_flows_context
@@ -192,7 +192,7 @@ def _add_operations(context: AppContext, operations: list[DiscoveredOperation]) 
         context.operations.append(
             OperationContext(
                 name=spec.name,
-                path="/" + spec.name.replace(".", "/"),
+                path=route_path(spec.name),
                 endpoint=spec.name.replace(".", "_"),
                 module=operation.module,
                 function=spec.function.__name__,

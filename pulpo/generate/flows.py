@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pulpo.declare import OperationSpec
-from pulpo.declare.naming import pascal_case
+from pulpo.declare.naming import pascal_case, route_path
 from pulpo.discover.hierarchy import Node, build_tree, resolve_after, stages
 from pulpo.discover.project import DiscoveredOperation
 from pulpo.generate.annotations import Imports
@@ -50,7 +50,7 @@ class TaskContext:
 
     @property
     def path(self) -> str:
-        return _path(self.name)
+        return route_path(self.name)
 
     @property
     def endpoint(self) -> str:
@@ -119,7 +119,7 @@ class GroupContext:
 
     @property
     def path(self) -> str:
-        return _path(self.name)
+        return route_path(self.name)
 
     @property
     def endpoint(self) -> str:
@@ -183,11 +183,6 @@ def build_flows_context(
 
 def flow_variable(name: str) -> str:
     return name.replace(".", "_") + "_flow"
-
-
-def _path(name: str) -> str:
-    """The route of a flow in the API: ``/pokemon/evolution``."""
-    return "/" + name.replace(".", "/")
 
 
 def _endpoint(name: str) -> str:
