@@ -59,15 +59,9 @@ def compile_command(
     ] = False,
 ) -> None:
     """Generate the project's FastAPI package (written atomically, deterministic)."""
-    from pulpo.generate import ProjectInvalid, compile_project
+    from pulpo.generate import compile_project
 
-    found = discover(project)
-    try:
-        result = compile_project(found, check=check)
-    except ProjectInvalid as invalid:
-        for diagnostic in invalid.diagnostics:
-            err.print(str(diagnostic), markup=False)
-        raise
+    result = compile_project(discover(project), check=check)
     where = shown(result.output)
     if check:
         if result.changed:

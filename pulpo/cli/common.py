@@ -19,13 +19,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def reports_errors(command: F) -> F:
-    """Turn a user mistake into one line on stderr and an exit status, never a traceback."""
+    """Turn a user mistake into one line on stderr and an exit status, never a traceback.
+
+    An invalid project is reported like ``pulpo check`` reports it: a line per
+    problem, then the error line.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except PulpoError as error:
+            from pulpo.generate import ProjectInvalid
+
+            if isinstance(error, ProjectInvalid):
+                for diagnostic in error.diagnostics:
+                    err.print(str(diagnostic), markup=False)
             err.print(f"error: {error}", markup=False)
             raise typer.Exit(error.exit_code) from None
         except DatabaseUnavailable as error:
@@ -44,14 +53,11 @@ def shown(path: Path) -> str:
 
 
 def valid_project(root: Path) -> Project:
-    """Discover and validate; an invalid project is reported like ``pulpo check`` does."""
+    """Discover and validate; an invalid project raises ``ProjectInvalid`` (see reports_errors)."""
     from pulpo.generate import ProjectInvalid
     from pulpo.validate import validate
 
     found = discover(root)
-    diagnostics = validate(found)
-    if diagnostics:
-        for diagnostic in diagnostics:
-            err.print(str(diagnostic), markup=False)
+    if diagnostics := validate(found):
         raise ProjectInvalid(diagnostics)
     return found

@@ -43,16 +43,10 @@ def up_command(
     ] = False,
 ) -> None:
     """Compile, build what changed, start the Docker stack and wait until it is healthy."""
-    from pulpo.generate import ProjectInvalid
     from pulpo.run.stack import Stack, up
 
     stack = Stack.load(project, offline=offline, test=test)
-    try:
-        urls = up(stack, build=build, wait_seconds=wait_timeout, announce=_say)
-    except ProjectInvalid as invalid:
-        for diagnostic in invalid.diagnostics:
-            err.print(str(diagnostic), markup=False)
-        raise
+    urls = up(stack, build=build, wait_seconds=wait_timeout, announce=_say)
     width = max(len(name) for name in urls)
     for name, url in urls.items():
         out.print(f"{name.ljust(width)}  {url}", markup=False)
