@@ -5,12 +5,12 @@
 embedded SecantusDB); ``database_name`` is a fresh database per test.
 """
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from project_files import copy_example
 from pymongo import MongoClient
 
 from pulpo.run.database import database_server
@@ -38,9 +38,6 @@ def database_name(mongodb_url: str) -> Iterator[str]:
         client.close()
 
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "pokemon"
-
-
 @pytest.fixture(scope="session")
 def pokemon_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the Pokemon example, compiled once per session. Treat it as read-only."""
@@ -48,10 +45,6 @@ def pokemon_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from pulpo.generate import compile_project
 
     project = tmp_path_factory.mktemp("example") / "pokemon"
-    shutil.copytree(
-        EXAMPLE,
-        project,
-        ignore=shutil.ignore_patterns("generated", ".pulpo", ".dockerignore", "__pycache__"),
-    )
+    copy_example(project)
     compile_project(discover(project))
     return project

@@ -7,17 +7,16 @@ plus a summary) and a non-zero exit status, never a traceback.
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
-import textwrap
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from project_files import copy_example, write
 from pymongo import MongoClient
 
 import pulpo
@@ -25,7 +24,6 @@ import pulpo
 pytestmark = pytest.mark.cli
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "pokemon"
 PROJECTS = ROOT / "tests" / "projects"
 PULPO = str(Path(sys.executable).parent / "pulpo")
 
@@ -78,15 +76,6 @@ def pulpo_cli(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -
     return run
 
 
-def copy_example(destination: Path) -> Path:
-    shutil.copytree(
-        EXAMPLE,
-        destination,
-        ignore=shutil.ignore_patterns("generated", ".pulpo", ".dockerignore", "__pycache__"),
-    )
-    return destination
-
-
 def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
     """Every file below ``directory`` (bytecode caches aside): its content and mtime."""
     return {
@@ -94,14 +83,6 @@ def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
         for path in sorted(directory.rglob("*"))
         if path.is_file() and "__pycache__" not in path.parts
     }
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for relative, content in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
-    return root
 
 
 def invalid_project(root: Path) -> Path:

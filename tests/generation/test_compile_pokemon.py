@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from project_files import copy_example
 from ruff.__main__ import find_ruff_bin
 
 from pulpo.discover import discover
@@ -16,19 +17,8 @@ from pulpo.generate import ProjectInvalid, compile_project, formatting
 
 pytestmark = pytest.mark.generation
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "pokemon"
 GOLDEN = Path(__file__).parent / "golden" / "pokemon"
 UPDATE_GOLDEN = os.environ.get("PULPO_UPDATE_GOLDEN") == "1"
-
-
-def copy_example(destination: Path) -> Path:
-    shutil.copytree(
-        EXAMPLE,
-        destination,
-        ignore=shutil.ignore_patterns("generated", ".pulpo", ".dockerignore", "__pycache__"),
-    )
-    return destination
 
 
 def tree(root: Path) -> dict[str, bytes]:

@@ -1,6 +1,5 @@
 """The Docker stack that `pulpo compile` writes beside the API package."""
 
-import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -8,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+from project_files import copy_example
 
 from pulpo.discover import discover
 from pulpo.generate import compile_project
@@ -16,7 +16,6 @@ from pulpo.generate.stack import PREFECT_VERSION, project_requirements
 pytestmark = pytest.mark.generation
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "pokemon"
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -28,11 +27,7 @@ def load(path: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def pokemon(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("stack") / "pokemon"
-    shutil.copytree(
-        EXAMPLE,
-        project,
-        ignore=shutil.ignore_patterns("generated", ".pulpo", ".dockerignore", "__pycache__"),
-    )
+    copy_example(project)
     compile_project(discover(project))
     return project / "generated"
 

@@ -5,10 +5,10 @@ a package name no other test uses, then discovered in this process.
 """
 
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from project_files import write
 
 from pulpo.discover import ProjectConfig, ProjectError, discover, load_config
 from pulpo.discover.importer import find_modules
@@ -16,15 +16,6 @@ from pulpo.discover.importer import find_modules
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    """Write ``files`` (relative path → source, dedented) below ``root``; returns ``root``."""
-    for relative, content in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
-    return root
 
 
 def pulpo_table(name: str, *packages: str) -> str:

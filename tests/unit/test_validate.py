@@ -6,10 +6,10 @@ Static projects live in ``tests/projects``; code that must not be committed (a
 syntax error, a reference to a missing class) is written into ``tmp_path``.
 """
 
-import textwrap
 from pathlib import Path
 
 import pytest
+from project_files import write
 
 from pulpo.discover import discover
 from pulpo.discover.project import Location
@@ -21,15 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = ROOT / "tests" / "projects"
 
 Found = tuple[Code, str, int]
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    """Write ``files`` (relative path → source, dedented) below ``root``; returns ``root``."""
-    for relative, content in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
-    return root
 
 
 def pulpo_table(name: str, package: str) -> str:
