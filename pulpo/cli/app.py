@@ -1,7 +1,11 @@
 """``pulpo``: compile, check and run a Pulpo project.
 
-Every command takes the project directory (default: the current one). A user
-mistake is reported as one line on stderr with a non-zero exit status:
+Every command takes the project directory as a positional argument (default:
+the current one), after the command's other positional arguments:
+``pulpo ops run NAME [PROJECT]``. ``pulpo logs [PROJECT] [SERVICE]`` puts the
+project first because the service is the optional narrowing.
+
+A user mistake is reported as one line on stderr with a non-zero exit status:
 2 for an invalid project or invalid input, 1 for anything else that failed.
 """
 
@@ -21,14 +25,36 @@ from pulpo.cli.flows import flows_app
 from pulpo.discover import discover
 from pulpo.errors import PulpoError
 
+# The app's help is the docstring of its callback, `options` below.
 app = typer.Typer(
-    help="Turn a typed Python domain into a running FastAPI + MongoDB service.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 ops_app = typer.Typer(help="List and run a project's operations.", no_args_is_help=True)
 app.add_typer(ops_app, name="ops")
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        out.print(f"pulpo {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            # Eager: handled while the options are parsed, before a command is required.
+            is_eager=True,
+            callback=_print_version,
+            help="Print Pulpo's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Turn a typed Python domain into a running FastAPI + MongoDB service."""
 
 
 @app.command("check")
@@ -131,10 +157,8 @@ def ops_list_command(project: ProjectArgument = Path(".")) -> None:
 @reports_errors
 def ops_run_command(
     name: Annotated[str, typer.Argument(help="The dotted operation name.")],
+    project: ProjectArgument = Path("."),
     input: Annotated[str, typer.Option("--input", "-i", help="The input as a JSON object.")] = "{}",
-    project: Annotated[Path, typer.Option("--project", "-p", help="The project directory.")] = Path(
-        "."
-    ),
 ) -> None:
     """Run one operation in-process against MONGODB_URL (or the embedded database)."""
     from pulpo.run.database import database_server
@@ -190,8 +214,8 @@ def clean_command(
 
 @app.command("version")
 def version_command() -> None:
-    """Print Pulpo's version."""
-    out.print(f"pulpo {__version__}", markup=False)
+    """Print Pulpo's version (as --version does)."""
+    _print_version(True)
 
 
 # Flows and the Docker stack come after the project commands in `pulpo --help`.

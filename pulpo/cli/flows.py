@@ -32,10 +32,8 @@ def flows_list_command(project: ProjectArgument = Path(".")) -> None:
 @reports_errors
 def flows_run_command(
     name: Annotated[str, typer.Argument(help="A group or operation name, e.g. pokemon.evolution.")],
+    project: ProjectArgument = Path("."),
     input: Annotated[str, typer.Option("--input", "-i", help="The input as a JSON object.")] = "{}",
-    project: Annotated[Path, typer.Option("--project", "-p", help="The project directory.")] = Path(
-        "."
-    ),
 ) -> None:
     """Run a flow in-process against MONGODB_URL (or the embedded database); print its result.
 

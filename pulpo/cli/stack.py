@@ -11,6 +11,7 @@ import typer
 from rich.table import Column, Table
 
 from pulpo.cli.common import ProjectArgument, err, out, reports_errors
+from pulpo.discover import ProjectError
 
 
 def _say(line: str) -> None:
@@ -93,18 +94,29 @@ def ps_command(project: ProjectArgument = Path(".")) -> None:
 
 @reports_errors
 def logs_command(
+    project: ProjectArgument = Path("."),
     service: Annotated[
-        str | None, typer.Argument(help="One service (mongodb, api, prefect-server, flows).")
+        str | None,
+        typer.Argument(
+            help="One service (mongodb, api, prefect-server, flows); give the project first."
+        ),
     ] = None,
-    project: Annotated[Path, typer.Option("--project", "-p", help="The project directory.")] = Path(
-        "."
-    ),
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing.")] = False,
     tail: Annotated[int, typer.Option("--tail", min=0, help="Lines per service.")] = 100,
 ) -> None:
-    """Print the stack's logs (every service, or one)."""
+    """Print the stack's logs (every service, or one).
+
+    The project comes first, as in every command, and the service narrows it:
+    `pulpo logs . api` prints the API's logs of the project in the current directory.
+    """
     from pulpo.run.stack import Stack, logs
 
+    if service is None and not project.is_dir():
+        # Most likely `pulpo logs api`: a service name where the project goes.
+        raise ProjectError(
+            f"{project}: not a project directory (to name a service, give the project "
+            f"first: `pulpo logs . {project}`)"
+        )
     status = logs(Stack.load(project), service, follow=follow, tail=tail)
     if status:
         raise typer.Exit(status)

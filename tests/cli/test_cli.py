@@ -134,8 +134,9 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --- version, check -----------------------------------------------------------------
 
 
-def test_version(tmp_path: Path) -> None:
-    result = pulpo_cli("version", cwd=tmp_path)
+@pytest.mark.parametrize("arguments", [["version"], ["--version"]])
+def test_version(tmp_path: Path, arguments: list[str]) -> None:
+    result = pulpo_cli(*arguments, cwd=tmp_path)
 
     assert result.code == 0
     assert result.stdout == f"pulpo {pulpo.__version__}\n"
@@ -458,10 +459,9 @@ def test_ops_run_prints_the_output_and_stores_in_the_given_database(
         "ops",
         "run",
         "pokemon.management.trainer_create",
+        compiled,
         "--input",
         payload,
-        "-p",
-        compiled,
         cwd=compiled.parent,
         env=database_env,
     )
@@ -487,10 +487,9 @@ def test_ops_run_prints_the_output_and_stores_in_the_given_database(
         "ops",
         "run",
         "pokemon.management.trainer_create",
+        compiled,
         "-i",
         payload,
-        "--project",
-        compiled,
         cwd=compiled.parent,
         env=database_env,
     )
@@ -531,10 +530,9 @@ def test_ops_run_rejects_invalid_input_in_one_line(
         "ops",
         "run",
         "pokemon.management.trainer_create",
+        compiled,
         "--input",
         payload,
-        "-p",
-        compiled,
         cwd=compiled.parent,
         env=database_env,
     )
@@ -549,7 +547,6 @@ def test_ops_run_an_unknown_operation(compiled: Path, database_env: dict[str, st
         "ops",
         "run",
         "pokemon.management.fly",
-        "-p",
         compiled,
         cwd=compiled.parent,
         env=database_env,
@@ -558,6 +555,37 @@ def test_ops_run_an_unknown_operation(compiled: Path, database_env: dict[str, st
     assert result.code != 0
     assert result.one_error_line() == (
         f"error: unknown operation 'pokemon.management.fly' (known: {', '.join(OPERATIONS)})"
+    )
+
+
+# --- the project argument -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        (["ops", "run"], r"usage: pulpo ops run \[options\] \W?name\W? \[project\]\s"),
+        (["flows", "run"], r"usage: pulpo flows run \[options\] \W?name\W? \[project\]\s"),
+        (["logs"], r"usage: pulpo logs \[options\] \[project\] \[service\]\s"),
+    ],
+)
+def test_the_project_is_a_positional_argument_everywhere(
+    tmp_path: Path, command: list[str], usage: str
+) -> None:
+    result = pulpo_cli(*command, "--help", cwd=tmp_path, env={"COLUMNS": "200"})
+
+    assert result.code == 0, result.stderr
+    assert re.search(usage, result.stdout.lower()), result.stdout  # Typer styles NAME per version
+    assert "--project" not in result.stdout
+
+
+def test_logs_with_a_service_in_place_of_the_project_says_how_to_call_it(tmp_path: Path) -> None:
+    result = pulpo_cli("logs", "api", cwd=tmp_path)
+
+    assert result.code == 2
+    assert result.one_error_line() == (
+        "error: api: not a project directory "
+        "(to name a service, give the project first: `pulpo logs . api`)"
     )
 
 

@@ -52,7 +52,7 @@ def test_ps_lists_every_service_healthy(docker_stack: RunningStack) -> None:
 
 def test_logs_of_one_service(docker_stack: RunningStack) -> None:
     result = pulpo(
-        "logs", "api", "--project", str(docker_stack.stack.root), "--tail", "5",
+        "logs", str(docker_stack.stack.root), "api", "--tail", "5",
         env=stack_env(docker_stack),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -219,7 +219,7 @@ def test_failing_task_fails_its_flow_run(flows: Any) -> None:
 def test_flows_run_command_prints_the_result(pokemon_project: Path, env: dict[str, str]) -> None:
     body = {"trainer_name": "Brock", "region": "kanto"}
     result = subprocess.run(
-        [PULPO, "flows", "run", "pokemon.management.trainer_create", "-p", str(pokemon_project)]
+        [PULPO, "flows", "run", "pokemon.management.trainer_create", str(pokemon_project)]
         + ["--input", json.dumps(body)],
         capture_output=True,
         text=True,
@@ -240,7 +240,7 @@ def test_flows_run_command_names_the_failed_task(
         "train": {"pokemon_name": "Pikachu", "training_hours": 1},
     }
     result = subprocess.run(
-        [PULPO, "flows", "run", "pokemon.management", "-p", str(pokemon_project)]
+        [PULPO, "flows", "run", "pokemon.management", str(pokemon_project)]
         + ["--input", json.dumps(body)],
         capture_output=True,
         text=True,
@@ -259,7 +259,7 @@ def test_flows_run_command_rejects_invalid_input(
 ) -> None:
     for raw in ("{not json", '{"stage1": {}}'):
         result = subprocess.run(
-            [PULPO, "flows", "run", "pokemon.evolution", "-p", str(pokemon_project), "-i", raw],
+            [PULPO, "flows", "run", "pokemon.evolution", str(pokemon_project), "-i", raw],
             capture_output=True,
             text=True,
             env=env,
