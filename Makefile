@@ -1,6 +1,6 @@
 # Pulpo's developer entry points. Every target installs what it needs first.
 #   make demo       compile the Pokemon example, serve it on the embedded database, drive the pipeline
-#   make test-all   every test phase, in order: unit → cli → generation → e2e → docker
+#   make test-all   every test phase, in order: lint → unit → cli → generation → docker → e2e
 #   make bench      compile, flow-run, image-build and test-phase timings, printed as tables
 
 PYTHON ?= python3
@@ -46,7 +46,7 @@ docker-engine: setup
 test-docker: docker-engine
 	bash scripts/run_docker_tests.sh
 
-test-all: lint test-unit test-cli test-generation test-e2e test-docker
+test-all: lint test-unit test-cli test-generation test-docker test-e2e
 
 bench: docker-engine
 	$(BIN)/python scripts/bench.py

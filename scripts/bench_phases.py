@@ -1,4 +1,4 @@
-"""Wall time of each test phase, as a table (part of ``make bench``).
+"""Wall time of each test phase, in ``make test-all``'s order, as a table (part of ``make bench``).
 
 Each phase runs as its own pytest process, exactly as its ``make`` target does.
 """
@@ -16,8 +16,8 @@ PHASES = [
     ("unit", ["-m", "unit", "tests/unit"]),
     ("cli", ["-m", "cli", "tests/cli"]),
     ("generation", ["-m", "generation", "tests/generation"]),
-    ("e2e", ["-m", "e2e", "tests/e2e"]),
     ("docker", ["-m", "docker", "tests/docker", "tests/e2e/test_pipeline_docker.py"]),
+    ("e2e", ["-m", "e2e", "tests/e2e"]),
 ]
 
 
