@@ -16,7 +16,8 @@ from pathlib import Path
 
 import httpx
 from rich.console import Console
-from rich.table import Table
+
+from pulpo.cli.tables import print_table
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ROOT / "examples" / "pokemon"
@@ -78,14 +79,14 @@ def drive_pipeline(client: httpx.Client) -> None:
         ("pokemon.evolution.stage2", {"pokemon_name": "Charmeleon"}),
         ("pokemon.battles.trainer_execute", battle(ash, gary)),
     ]
-    table = Table("operation", "status", "result")
+    results: list[list[str]] = []
     for name, body in steps:
         response = client.post("/operations/" + name.replace(".", "/"), json=body)
-        table.add_row(name, str(response.status_code), response.text)
+        results.append([name, str(response.status_code), response.text])
         if response.status_code != 200:
-            console.print(table)
+            print_table(console, ["operation", "status", "result"], results)
             raise SystemExit(f"{name} failed: {response.status_code} {response.text}")
-    console.print(table)
+    print_table(console, ["operation", "status", "result"], results)
     charizards = client.get("/pokemons", params={"name": "Charizard", "trainer": ash}).json()
     console.print(f"Charizard in the database: {charizards[0]}")
 

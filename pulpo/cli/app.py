@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Column, Table
 
 from pulpo import __version__
 from pulpo.cli import stack
 from pulpo.cli.common import ProjectArgument, err, out, reports_errors, shown, valid_project
 from pulpo.cli.flows import flows_app
+from pulpo.cli.tables import print_table
 from pulpo.discover import discover
 from pulpo.errors import PulpoError
 
@@ -129,14 +129,7 @@ def ops_list_command(project: ProjectArgument = Path(".")) -> None:
     from pulpo.validate import read_signature
 
     found = valid_project(project)
-    # Names are what users copy into `pulpo ops run`: never truncate them, even at 80 columns.
-    table = Table(
-        Column("operation", no_wrap=True),
-        "inputs",
-        Column("output", no_wrap=True),
-        "after",
-        "description",
-    )
+    rows = []
     for operation in found.operations:
         spec = operation.spec
         signature, _ = read_signature(spec)
@@ -149,8 +142,9 @@ def ops_list_command(project: ProjectArgument = Path(".")) -> None:
                 for item in signature.inputs
             )
         summary = spec.description.splitlines()[0] if spec.description else ""
-        table.add_row(spec.name, inputs, signature.output.__name__, ", ".join(spec.after), summary)
-    out.print(table)
+        rows.append([spec.name, inputs, signature.output.__name__, ", ".join(spec.after), summary])
+    # Names are what users copy into `pulpo ops run`: print_table never cuts a cell.
+    print_table(out, ["operation", "inputs", "output", "after", "description"], rows)
 
 
 @ops_app.command("run")

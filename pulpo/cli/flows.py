@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Column, Table
 
 from pulpo.cli.common import ProjectArgument, out, reports_errors, valid_project
+from pulpo.cli.tables import print_table
 
 flows_app = typer.Typer(
     help="List and run the Prefect flows of a project (compile it first).", no_args_is_help=True
@@ -21,11 +21,11 @@ def flows_list_command(project: ProjectArgument = Path(".")) -> None:
     from pulpo.run.flows import list_flows
 
     found = valid_project(project)
-    # Names are what users copy into `pulpo flows run`: never truncate them.
-    table = Table(Column("flow", no_wrap=True), "kind", "runs (→ separates stages)")
-    for row in list_flows(found):
-        table.add_row(row.name, row.kind, row.runs or "the operation, as one task")
-    out.print(table)
+    rows = [
+        [row.name, row.kind, row.runs or "the operation, as one task"] for row in list_flows(found)
+    ]
+    # Names are what users copy into `pulpo flows run`: print_table never cuts a cell.
+    print_table(out, ["flow", "kind", "runs (→ separates stages)"], rows)
 
 
 @flows_app.command("run")

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Column, Table
 
 from pulpo.cli.common import ProjectArgument, err, out, reports_errors
+from pulpo.cli.tables import print_table
 from pulpo.discover import ProjectError
 
 
@@ -80,16 +80,8 @@ def ps_command(project: ProjectArgument = Path(".")) -> None:
     if not rows:
         out.print(f"{stack.compose_name} has no containers; start it with `pulpo up`", markup=False)
         return
-    table = Table(
-        Column("service", no_wrap=True),
-        "state",
-        "health",
-        Column("ports", overflow="fold"),
-        Column("image", overflow="fold"),
-    )
-    for row in rows:
-        table.add_row(row["service"], row["state"], row["health"], row["ports"], row["image"])
-    out.print(table)
+    columns = ["service", "state", "health", "ports", "image"]
+    print_table(out, columns, [[row[column] for column in columns] for row in rows])
 
 
 @reports_errors

@@ -4,12 +4,18 @@ Every error must be one readable line (one per problem for an invalid project,
 plus a summary) and a non-zero exit status, never a traceback.
 """
 
+import ast
+import fcntl
 import json
 import os
+import pty
 import re
+import select
 import socket
+import struct
 import subprocess
 import sys
+import termios
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -427,14 +433,123 @@ def test_graph_of_an_invalid_project(tmp_path: Path) -> None:
     assert result.error_lines[-1] == "error: 5 problem(s) found; nothing was written"
 
 
-def test_ops_list_names_every_operation_in_full(compiled: Path) -> None:
-    result = pulpo_cli("ops", "list", compiled, cwd=compiled.parent)
+@dataclass
+class Declared:
+    """An ``@operation`` as its source spells it, read with ``ast`` rather than by Pulpo."""
+
+    name: str
+    inputs: list[str]  # "parameter: annotation"
+    summary: str  # the docstring's first line
+
+
+def declared_operations(project: Path) -> list[Declared]:
+    found = []
+    for path in sorted(project.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                if isinstance(decorator, ast.Call) and ast.unparse(decorator.func) == "operation":
+                    found.append(
+                        Declared(
+                            name=ast.literal_eval(decorator.args[0]),
+                            inputs=[
+                                f"{arg.arg}: {ast.unparse(arg.annotation)}"
+                                for arg in node.args.args
+                                if arg.annotation is not None
+                            ],
+                            summary=(ast.get_docstring(node) or "").splitlines()[0],
+                        )
+                    )
+    return found
+
+
+def in_terminal(*args: str | Path, cwd: Path, columns: int) -> Run:
+    """Run ``pulpo`` on a pseudo-terminal ``columns`` wide (stdout and stderr both on it).
+
+    Its output comes back with colours removed and ``\r\n`` as ``\n``.
+    """
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    environment = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    process = subprocess.Popen(
+        [PULPO, *map(str, args)], cwd=cwd, env=environment, stdout=follower, stderr=follower
+    )
+    os.close(follower)
+    chunks = []
+    while select.select([leader], [], [], 90)[0]:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the command exited and closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    text = b"".join(chunks).decode().replace("\r\n", "\n")
+    run = Run(process.wait(timeout=90), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text), "")
+    assert "Traceback" not in run.stdout, run.stdout
+    return run
+
+
+NARROW = {
+    "a terminal of 80 columns": {"columns": 80},
+    "a pipe": {},
+    "a pipe, COLUMNS=80": {"env": {"COLUMNS": "80"}},
+}
+
+
+def narrow_output(where: str, *args: str | Path, cwd: Path) -> str:
+    """What ``pulpo *args`` prints at 80 columns, on a terminal or into a pipe."""
+    how: dict[str, object] = NARROW[where]
+    if "columns" in how:
+        result = in_terminal(*args, cwd=cwd, columns=80)
+    else:
+        result = pulpo_cli(*args, cwd=cwd, env=how.get("env"))  # type: ignore[arg-type]
+    assert result.code == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("where", list(NARROW))
+def test_ops_list_at_80_columns_keeps_every_name_input_and_description_whole(
+    compiled: Path, where: str
+) -> None:
+    declared = declared_operations(compiled / "pokemon")
+    assert sorted(operation.name for operation in declared) == sorted(OPERATIONS)
+
+    output = narrow_output(where, "ops", "list", compiled, cwd=compiled.parent)
+
+    lines = output.splitlines()
+    for operation in declared:
+        assert operation.name in lines, output  # the heading of its record
+        for item in operation.inputs:
+            assert item in output, (item, output)
+        assert operation.summary in output, (operation.summary, output)
+    assert "│" not in output  # records, not a squeezed table
+
+
+def test_ops_list_is_a_table_when_it_fits(compiled: Path) -> None:
+    result = pulpo_cli("ops", "list", compiled, cwd=compiled.parent, env={"COLUMNS": "300"})
 
     assert result.code == 0, result.stderr
-    for name in OPERATIONS:
-        assert re.search(rf"│ {re.escape(name)} +│", result.stdout), name
+    for operation in declared_operations(compiled / "pokemon"):
+        assert re.search(rf"│ {re.escape(operation.name)} +│", result.stdout), operation.name
+        assert re.search(rf"│ {re.escape(operation.summary)} +│", result.stdout), operation.summary
     for output in ("BattleOutcome", "Evolution", "TrainerCreated", "CatchResult", "TrainResult"):
-        assert output in result.stdout
+        assert re.search(rf"│ {output} +│", result.stdout), output
+
+
+@pytest.mark.parametrize("where", list(NARROW))
+def test_flows_list_at_80_columns_keeps_every_flow_whole(compiled: Path, where: str) -> None:
+    groups = {name.rsplit(".", depth)[0] for name in OPERATIONS for depth in (1, 2)}
+
+    output = narrow_output(where, "flows", "list", compiled, cwd=compiled.parent)
+
+    lines = output.splitlines()
+    for name in sorted(groups) + OPERATIONS:
+        assert name in lines, (name, output)
+    assert "stage1 → stage2" in output
+    assert "trainer_create, catch, train" in output
 
 
 # --- ops run ------------------------------------------------------------------------

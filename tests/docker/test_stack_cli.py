@@ -43,7 +43,9 @@ def free_port() -> str:
 
 
 def test_ps_lists_every_service_healthy(docker_stack: RunningStack) -> None:
-    result = pulpo("ps", str(docker_stack.stack.root), env=stack_env(docker_stack))
+    # Wide enough for the table layout, one line per service (narrower prints records).
+    env = stack_env(docker_stack, COLUMNS="300")
+    result = pulpo("ps", str(docker_stack.stack.root), env=env)
     assert result.returncode == 0, result.stderr
     for service in docker_stack.services():
         line = next(line for line in result.stdout.splitlines() if f" {service} " in line)
