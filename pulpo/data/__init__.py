@@ -21,9 +21,14 @@ from pulpo.data.connection import (
     ensure_indexes,
     ping,
 )
-from pulpo.data.documents import StoredDocumentError, to_bson_value, to_document
+from pulpo.data.documents import (
+    StoredDocumentError,
+    read_leniently,
+    to_bson_value,
+    to_document,
+)
 from pulpo.data.query import sort_order
-from pulpo.data.repository import Record, Repository, repository
+from pulpo.data.repository import Record, Repository, repository, stored_id
 
 __all__ = [
     "Driver",
@@ -36,8 +41,10 @@ __all__ = [
     "current_database",
     "ensure_indexes",
     "ping",
+    "read_leniently",
     "repository",
     "sort_order",
+    "stored_id",
     "to_bson_value",
     "to_document",
 ]

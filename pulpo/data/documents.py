@@ -22,9 +22,16 @@ anything else unknown  its JSON form per pydantic (``Url``, ``Path``, IPs: strin
 
 Reading back is plain ``model_validate``: pydantic turns every stored form into
 the declared type again. Only ``Decimal128`` needs help, see :func:`from_document`.
+
+Documents written by other clients need not fit the model (MongoDB has no schema).
+Domain code reads strictly (:func:`from_document` raises :class:`StoredDocumentError`,
+a 409); the generated API's read routes read leniently (:func:`read_leniently`): a
+stored field that is missing or does not fit takes its default, and the read schema
+declares fields without a default as nullable.
 """
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -36,7 +43,11 @@ from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectI
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_jsonable_python
 
+from pulpo.errors import Conflict
+
 M = TypeVar("M", bound=BaseModel)
+
+logger = logging.getLogger(__name__)
 
 # Values BSON encodes as they are.
 _NATIVE = (
@@ -60,12 +71,12 @@ _NATIVE = (
 )
 
 
-class StoredDocumentError(RuntimeError):
-    """A stored document no longer fits its model (a server-side problem, not a bad request).
+class StoredDocumentError(Conflict):
+    """A stored document does not fit its model, so an operation cannot act on it (HTTP 409).
 
-    Raised instead of pydantic's ``ValidationError`` when *reading*, so the API
-    does not mistake corrupt or outdated data for an invalid request. The
-    validation error is its ``__cause__``.
+    Raised instead of pydantic's ``ValidationError`` when domain code *reads*, so the
+    API does not mistake corrupt or outdated data for an invalid request: the request
+    conflicts with what is stored. The validation error is its ``__cause__``.
     """
 
 
@@ -131,6 +142,45 @@ def from_document(model: type[M], document: Mapping[str, Any]) -> M:
             f"Stored document{where} does not match {model.__name__}: "
             f"{error.error_count()} validation error(s), first: {_first_error(error)}"
         ) from error
+
+
+def read_leniently(model: type[M], document: Mapping[str, Any]) -> M:
+    """``document`` read into ``model`` (a read schema with an ``_id`` field), as far as it fits.
+
+    A document that validates costs one ``model_validate``. Otherwise every
+    top-level field that failed is left out and validation runs again, so a
+    stored field that is missing or does not fit takes its default (read schemas
+    give fields without a default ``None``). The ``_id`` is always a string.
+    Raises :class:`StoredDocumentError` only when what fails is not a field
+    (a model-level validator).
+    """
+    fields = document_fields(document)
+    if "_id" in document:
+        fields["_id"] = str(document["_id"])
+    left_out: list[str] = []
+    while True:
+        try:
+            item = model.model_validate(fields)
+        except ValidationError as error:
+            failed = {str(problem["loc"][0]) for problem in error.errors() if problem["loc"]}
+            failed &= fields.keys() - {"_id"}
+            if not failed:
+                where = f" {document['_id']}" if "_id" in document else ""
+                raise StoredDocumentError(
+                    f"Stored document{where} does not match {model.__name__}: {_first_error(error)}"
+                ) from error
+            for name in failed:
+                del fields[name]
+            left_out.extend(sorted(failed))
+            continue
+        if left_out:
+            logger.info(
+                "Stored document %s does not fit %s; read without %s",
+                document.get("_id"),
+                model.__name__,
+                ", ".join(left_out),
+            )
+        return item
 
 
 def document_fields(document: Mapping[str, Any]) -> dict[str, Any]:

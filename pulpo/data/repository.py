@@ -102,15 +102,20 @@ class Repository(Generic[M]):
             raise self._conflict(error) from error
         return Record(id=str(result.inserted_id), data=item)
 
-    @_database_call
     async def get(self, id: str) -> Record[M] | None:
-        """The document with this id, or ``None`` (also for a malformed id)."""
-        object_id = _object_id(id)
-        if object_id is None:
-            return None
-        return self._optional(await self.collection.find_one({"_id": object_id}))
+        """The document with this id, or ``None``."""
+        return self._optional(await self.get_document(id))
 
     @_database_call
+    async def get_document(self, id: str) -> dict[str, Any] | None:
+        """The stored document with this id as MongoDB returns it, or ``None``.
+
+        Ids are ObjectIds written as 24 hex digits; any other string is looked up
+        as it is, so documents another client stored under a string ``_id`` are
+        found too.
+        """
+        return await self.collection.find_one({"_id": stored_id(id)})  # type: ignore[no-any-return]
+
     async def find(
         self,
         filters: Filters | None = None,
@@ -124,12 +129,29 @@ class Repository(Generic[M]):
         Ties, and an empty ``sort``, are ordered by ``_id`` (creation order), so
         pages built with ``skip``/``limit`` are stable.
         """
+        documents = await self.find_documents(filters, sort=sort, skip=skip, limit=limit)
+        return [self._record(document) for document in documents]
+
+    @_database_call
+    async def find_documents(
+        self,
+        filters: Filters | None = None,
+        *,
+        sort: Sort = (),
+        skip: int = 0,
+        limit: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Like :meth:`find`, but the stored documents as MongoDB returns them, unvalidated.
+
+        For readers with a schema of their own, such as the generated API's read
+        models (see :func:`~pulpo.data.documents.read_leniently`).
+        """
         if skip < 0 or limit < 0:
             raise ValueError(f"skip and limit must not be negative (got {skip}, {limit})")
         cursor = self.collection.find(
             _query(filters), sort=_sort_keys(sort), skip=skip, limit=limit
         )
-        return [self._record(document) for document in await cursor.to_list(length=None)]
+        return await cursor.to_list(length=None)  # type: ignore[no-any-return]
 
     async def find_one(
         self, filters: Filters | None = None, *, sort: Sort = ()
@@ -156,9 +178,7 @@ class Repository(Generic[M]):
         and nothing is written. Then only the changed fields are set, atomically,
         so concurrent updates of other fields are not lost.
         """
-        object_id = _object_id(id)
-        if object_id is None:
-            return None
+        object_id = stored_id(id)
         self._check_fields(changes)
         current = await self.collection.find_one({"_id": object_id})
         if current is None:
@@ -213,10 +233,7 @@ class Repository(Generic[M]):
     @_database_call
     async def delete(self, id: str) -> bool:
         """Delete one document; whether it existed."""
-        object_id = _object_id(id)
-        if object_id is None:
-            return False
-        result = await self.collection.delete_one({"_id": object_id})
+        result = await self.collection.delete_one({"_id": stored_id(id)})
         return bool(result.deleted_count)
 
     @_database_call
@@ -261,10 +278,14 @@ def repository(model: type[M]) -> Repository[M]:
     return found
 
 
-def _object_id(id: str) -> ObjectId | None:
+def stored_id(id: str) -> ObjectId | str:
+    """The ``_id`` a record's id stands for: an ObjectId for 24 hex digits, else the string.
+
+    Use it in filters on ``_id``: ``{"_id": stored_id(record.id), "level": 5}``.
+    """
     if isinstance(id, ObjectId):
         return id
-    return ObjectId(id) if isinstance(id, str) and ObjectId.is_valid(id) else None
+    return ObjectId(id) if ObjectId.is_valid(id) else id
 
 
 def _query(filters: Filters | None) -> dict[str, Any]:

@@ -19,7 +19,9 @@ from pokemon import rules  # noqa: E402
 from pokemon.battles import trainer_execute  # noqa: E402
 from pokemon.evolution import stage1, stage2  # noqa: E402
 from pokemon.management import catch, train, trainer_create  # noqa: E402
-from pokemon.models import Element, FightResult, Pokemon, Region, Trainer  # noqa: E402
+from pokemon.models import FightResult, Pokemon, Trainer  # noqa: E402
+from pokemon.moves import UNKNOWN_MOVE_POWER, move  # noqa: E402
+from pokemon.vocabulary import Element, Region  # noqa: E402
 
 from pulpo import Conflict, DomainError, NotFound, repository  # noqa: E402
 from pulpo.data import connection  # noqa: E402
@@ -62,12 +64,42 @@ def test_evolution_chains(species: str, stage: int, evolves_into: str) -> None:
         ("Charizard", 1, "fully evolved"),
         ("Raichu", 2, "fully evolved"),
         ("Eevee", 1, "does not evolve"),
-        ("charmander", 1, "does not evolve"),  # names are canonical and case-sensitive
+        ("Ash's Pokemon", 1, "does not evolve"),
     ],
 )
 def test_evolution_refusals_say_why(species: str, stage: int, reason: str) -> None:
     with pytest.raises(rules.EvolutionRefused, match=reason):
         rules.evolution_target(species, stage)
+
+
+def test_chains_are_found_in_any_casing_and_answer_the_games_spelling() -> None:
+    assert rules.evolution_target("charmander", 1) == "Charmeleon"
+    assert rules.evolution_target("CHARMELEON", 2) == "Charizard"
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [("Electric", Element.ELECTRIC), ("electric", Element.ELECTRIC), ("FIRE", Element.FIRE)],
+)
+def test_elements_are_read_in_any_casing_and_kept_as_the_games_write_them(
+    written: str, canonical: Element
+) -> None:
+    pokemon = Pokemon.model_validate_json(f'{{"name": "Pikachu", "element": "{written}"}}')
+    assert pokemon.element is canonical
+    assert pokemon.model_dump(mode="json")["element"] == canonical.value == written.title()
+
+
+def test_regions_are_read_in_any_casing() -> None:
+    assert Trainer.model_validate({"name": "Ash", "region": "kANTO"}).region is Region.KANTO
+    with pytest.raises(ValueError, match="region"):
+        Trainer.model_validate({"name": "Ash", "region": "Atlantis"})
+
+
+def test_moves_are_names_whose_power_and_element_come_from_the_table() -> None:
+    pikachu = Pokemon(name="Pikachu", element=Element.ELECTRIC, attacks=["thunderbolt", "Zap"])
+    assert pikachu.attacks == ["Thunderbolt", "Zap"]  # known names as the games write them
+    assert move("Thunderbolt") == ("Thunderbolt", Element.ELECTRIC, 90)
+    assert move("Zap") == ("Zap", Element.NORMAL, UNKNOWN_MOVE_POWER)  # kept, fights plainly
 
 
 def test_evolving_renames_and_boosts_every_stat() -> None:
@@ -78,12 +110,29 @@ def test_evolving_renames_and_boosts_every_stat() -> None:
     assert (charmeleon.level, charmeleon.attacks) == (charmander.level, charmander.attacks)
 
 
-def test_a_caught_pokemon_starts_at_level_5_with_its_element_moves() -> None:
-    pikachu = rules.caught_pokemon("Pikachu", Element.ELECTRIC, trainer="Ash")
-    assert (pikachu.level, pikachu.trainer) == (5, "Ash")
+def test_a_caught_species_starts_at_level_5_with_its_own_stats_and_moves() -> None:
+    pikachu = rules.caught_pokemon("pikachu", Element.ELECTRIC, trainer="Ash")
+    assert (pikachu.name, pikachu.level, pikachu.trainer) == ("Pikachu", 5, "Ash")
     assert pikachu.experience == rules.experience_for_level(5)
-    assert rules.Stats.of(pikachu) == rules.BASE_STATS[Element.ELECTRIC]
-    assert Element.ELECTRIC in {attack.element for attack in pikachu.attacks}
+    species = rules.species_of("Pikachu")
+    assert species is not None
+    assert rules.Stats.of(pikachu) == species.stats
+    assert pikachu.attacks == list(species.moves)
+    assert Element.ELECTRIC in {move(name).element for name in pikachu.attacks}
+
+
+def test_any_name_can_be_caught_with_the_stats_and_moves_of_its_element() -> None:
+    caught = rules.caught_pokemon("Ash's Pokemon", Element.ELECTRIC, trainer="Ash")
+    assert caught.name == "Ash's Pokemon"
+    assert rules.Stats.of(caught) == rules.ELEMENT_STATS
+    assert caught.attacks == ["Tackle", rules.ELEMENT_MOVES[Element.ELECTRIC]]
+    with pytest.raises(rules.EvolutionRefused, match="does not evolve"):
+        rules.evolved(caught, stage=1)
+
+
+def test_every_element_has_a_starting_move_in_the_table() -> None:
+    for element in Element:
+        assert move(rules.ELEMENT_MOVES[element]).element is element
 
 
 def test_level_follows_the_cubic_experience_curve() -> None:
@@ -114,10 +163,27 @@ def test_training_never_lowers_a_level_and_stops_at_100() -> None:
 def test_type_effectiveness_changes_damage() -> None:
     squirtle = rules.caught_pokemon("Squirtle", Element.WATER, trainer="Misty")
     charmander = rules.caught_pokemon("Charmander", Element.FIRE, trainer="Ash")
-    water_gun, ember = squirtle.attacks[0], charmander.attacks[0]
+    water_gun, ember = move("Water Gun"), move("Ember")
     assert rules.damage_dealt(squirtle, charmander, water_gun) > rules.damage_dealt(
         charmander, squirtle, ember
     )
+    assert rules.EFFECTIVENESS[(Element.ELECTRIC, Element.GROUND)] == 0.0
+    assert rules.EFFECTIVENESS[(Element.GROUND, Element.ELECTRIC)] == 2.0
+    assert (Element.NORMAL, Element.FIRE) not in rules.EFFECTIVENESS
+
+
+def test_a_move_that_does_not_affect_the_defender_deals_nothing() -> None:
+    eevee = rules.caught_pokemon("Eevee", Element.NORMAL, trainer="Red")
+    gastly = rules.caught_pokemon("Gastly", Element.GHOST, trainer="Blue")
+    assert rules.damage_dealt(eevee, gastly, move("Tackle")) == 0
+
+
+def test_a_battle_of_mutually_immune_teams_still_ends() -> None:
+    normal = rules.Team("Red", [Pokemon(name="Eevee", element=Element.NORMAL, attacks=["Tackle"])])
+    ghost = rules.Team("Blue", [Pokemon(name="Gastly", element=Element.GHOST, attacks=["Lick"])])
+    report = rules.simulate_battle(normal, ghost, seed=1)
+    assert len(report.rounds) == 2 * rules.MAX_EXCHANGES
+    assert {report.winner, report.loser} == {"Red", "Blue"}
 
 
 def _team(trainer: str, *species: tuple[str, Element]) -> rules.Team:
@@ -176,6 +242,12 @@ def run(mongodb_url: str, database_name: str) -> Callable[..., Any]:
     return run
 
 
+def caught_stats(species: str) -> rules.Stats:
+    known = rules.species_of(species)
+    assert known is not None
+    return known.stats
+
+
 async def _trainer(name: str) -> Trainer:
     record = await repository(Trainer).find_one({"name": name})
     assert record is not None
@@ -192,9 +264,33 @@ def test_trainer_names_are_unique(run: Callable[..., Any]) -> None:
     async def scenario() -> None:
         created = await trainer_create("Ash", Region.KANTO)
         assert (created.trainer_name, created.region) == ("Ash", Region.KANTO)
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict, match="registered in Kanto"):
             await trainer_create("Ash", Region.JOHTO)
         assert await repository(Trainer).count({"name": "Ash"}) == 1
+
+    run(scenario)
+
+
+def test_registering_again_in_the_same_region_is_harmless(run: Callable[..., Any]) -> None:
+    async def scenario() -> None:
+        first = await trainer_create("Ash", Region.KANTO)
+        again = await trainer_create("Ash", Region.KANTO)
+        assert again == first
+        assert await repository(Trainer).count({"name": "Ash"}) == 1
+
+    run(scenario)
+
+
+def test_a_first_catch_registers_the_trainer_without_a_region(run: Callable[..., Any]) -> None:
+    async def scenario() -> None:
+        caught = await catch("Ash", "Pikachu", Element.ELECTRIC)
+        ash = await _trainer("Ash")
+        assert (ash.region, ash.team) == (None, [caught.pokemon_id])
+        registered = await trainer_create("Ash", Region.KANTO)  # registering still works
+        assert registered.region is Region.KANTO
+        assert (await _trainer("Ash")).team == [caught.pokemon_id]
+        with pytest.raises(Conflict):
+            await trainer_create("Ash", Region.JOHTO)
 
     run(scenario)
 
@@ -216,32 +312,22 @@ def test_catch_adds_the_pokemon_to_the_team(run: Callable[..., Any]) -> None:
     run(scenario)
 
 
-def test_catch_for_an_unknown_trainer_is_not_found_and_leaves_nothing(
+def test_eight_concurrent_catches_fill_a_team_of_six_and_box_the_rest(
     run: Callable[..., Any],
 ) -> None:
     async def scenario() -> None:
-        with pytest.raises(NotFound):
-            await catch("Nobody", "Pikachu", Element.ELECTRIC)
-        assert await repository(Pokemon).count() == 0
-
-    run(scenario)
-
-
-def test_seven_concurrent_catches_fill_a_team_of_exactly_six(run: Callable[..., Any]) -> None:
-    async def scenario() -> None:
-        await trainer_create("Ash", Region.KANTO)
         outcomes = await asyncio.gather(
-            *(catch("Ash", f"Rattata{n}", Element.NORMAL) for n in range(7)),
-            return_exceptions=True,
+            *(catch("Ash", f"Rattata{n}", Element.NORMAL) for n in range(8))
         )
-        caught = [o for o in outcomes if not isinstance(o, BaseException)]
-        refused = [o for o in outcomes if isinstance(o, BaseException)]
-        assert len(caught) == 6
-        assert len(refused) == 1 and isinstance(refused[0], Conflict)
-        assert "full" in refused[0].detail
-        team = (await _trainer("Ash")).team
-        assert sorted(team) == sorted(c.pokemon_id for c in caught)
-        assert await repository(Pokemon).count({"trainer": "Ash"}) == 6
+        in_team = [o for o in outcomes if o.in_team]
+        boxed = [o for o in outcomes if not o.in_team]
+        assert (len(in_team), len(boxed)) == (6, 2)
+        assert all("sent to the box" in o.message for o in boxed)
+        ash = await _trainer("Ash")
+        assert sorted(ash.team) == sorted(o.pokemon_id for o in in_team)
+        assert sorted(ash.box) == sorted(o.pokemon_id for o in boxed)
+        assert await repository(Pokemon).count({"trainer": "Ash"}) == 8
+        assert await repository(Trainer).count({"name": "Ash"}) == 1
 
     run(scenario)
 
@@ -255,7 +341,7 @@ def test_training_levels_up_the_stored_pokemon(run: Callable[..., Any]) -> None:
         assert result.new_level > 5
         stored = await _pokemon(caught.pokemon_id)
         assert (stored.level, stored.experience) == (result.new_level, result.experience)
-        assert stored.attack > rules.BASE_STATS[Element.FIRE].attack
+        assert stored.attack > caught_stats("Charmander").attack
 
     run(scenario)
 
@@ -292,7 +378,7 @@ def test_two_evolution_stages_turn_charmander_into_charizard(run: Callable[..., 
         assert first.pokemon_id == second.pokemon_id == caught.pokemon_id
         charizard = await _pokemon(caught.pokemon_id)
         assert charizard.name == "Charizard"
-        assert charizard.attack > rules.BASE_STATS[Element.FIRE].attack
+        assert charizard.attack > caught_stats("Charmander").attack
         assert await repository(Pokemon).count({"name": "Charmander"}) == 0
 
     run(scenario)

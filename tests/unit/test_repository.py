@@ -22,12 +22,15 @@ import pulpo
 from pulpo import Index, datamodel, repository
 from pulpo.data import (
     Repository,
+    StoredDocumentError,
     close,
     configure,
     configure_from_env,
     current_database,
     ensure_indexes,
     ping,
+    read_leniently,
+    stored_id,
     to_document,
 )
 from pulpo.errors import Conflict, DatabaseUnavailable
@@ -116,6 +119,47 @@ def test_insert_get_find_count_delete(database: str) -> None:
         assert await pokemons.delete("garbage") is False
         assert await pokemons.delete_where({"level": {"$lt": 10}}) == 1
         assert [r.data.name for r in await pokemons.find()] == ["charmander"]
+
+    run(scenario)
+
+
+class PokemonRead(Pokemon):
+    """What a generated read schema looks like: an ``_id``, required fields nullable."""
+
+    id: str = Field(alias="_id")
+    name: str | None = None  # type: ignore[assignment]
+    level: int | None = Field(default=None, ge=1, le=100)  # type: ignore[assignment]
+
+
+def test_documents_of_other_clients_are_read_as_far_as_they_fit(pymongo_database: str) -> None:
+    async def scenario() -> None:
+        pokemons = repository(Pokemon)
+        raw = pokemons.collection
+        await raw.insert_many(
+            [
+                {"name": "Bulbasaur", "level": 5, "experience": 0},  # unknown field, no kind
+                {"name": "Onix", "level": "high", "kind": "rock"},  # two values that do not fit
+                {"_id": "custom-id", "level": 3},  # a string id, no name
+            ]
+        )
+        documents = await pokemons.find_documents(sort=[("_id", 1)])
+        read = {item.id: item for item in (read_leniently(PokemonRead, d) for d in documents)}
+        bulbasaur, onix = (item for item in read.values() if item.name in ("Bulbasaur", "Onix"))
+        assert (bulbasaur.level, bulbasaur.kind) == (5, Kind.FIRE)  # a default fills the gap
+        assert (onix.level, onix.kind) == (None, Kind.FIRE)  # no default: null
+        assert read["custom-id"].model_dump(by_alias=True) == {
+            "_id": "custom-id",
+            "name": None,
+            "level": 3,
+            "kind": Kind.FIRE,
+        }
+        # A string _id is found by get_document, and strict reads say what does not fit.
+        assert await pokemons.get_document("custom-id") == {"_id": "custom-id", "level": 3}
+        with pytest.raises(StoredDocumentError, match="does not match Pokemon: .* name: Field required") as error:
+            await pokemons.get("custom-id")
+        assert isinstance(error.value, Conflict) and error.value.status_code == 409
+        assert stored_id("custom-id") == "custom-id"
+        assert isinstance(stored_id(str(ObjectId())), ObjectId)
 
     run(scenario)
 

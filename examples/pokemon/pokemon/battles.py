@@ -9,7 +9,10 @@ from pokemon.results import BattleOutcome
 from pulpo import Conflict, DomainError, Record, operation, repository
 
 
-@operation("pokemon.battles.trainer_execute")
+@operation(
+    "pokemon.battles.trainer_execute",
+    examples=[{"trainer1_name": "Ash", "trainer2_name": "Brock", "seed": 0}],
+)
 async def trainer_execute(trainer1_name: str, trainer2_name: str, seed: int = 0) -> BattleOutcome:
     """Battle two trainers' teams against each other and record the result.
 

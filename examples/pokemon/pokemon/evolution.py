@@ -5,16 +5,15 @@ the species ``stage1`` produced as its ``pokemon_name``, so one flow run turns
 a Charmander into a Charizard.
 """
 
-from bson import ObjectId
-
 from pokemon import rules
 from pokemon.management import latest_pokemon
 from pokemon.models import Pokemon
 from pokemon.results import Evolution
 from pulpo import Conflict, operation, repository
+from pulpo.data import stored_id
 
 
-@operation("pokemon.evolution.stage1")
+@operation("pokemon.evolution.stage1", examples=[{"pokemon_name": "Charmander"}])
 async def stage1(pokemon_name: str) -> Evolution:
     """Evolve a base-stage Pokemon into its first evolution (Charmander → Charmeleon).
 
@@ -27,7 +26,10 @@ async def stage1(pokemon_name: str) -> Evolution:
 
 
 @operation(
-    "pokemon.evolution.stage2", after="stage1", inputs={"pokemon_name": "stage1.evolved_name"}
+    "pokemon.evolution.stage2",
+    after="stage1",
+    inputs={"pokemon_name": "stage1.evolved_name"},
+    examples=[{"pokemon_name": "Charmeleon"}],
 )
 async def stage2(pokemon_name: str) -> Evolution:
     """Evolve a first-evolution Pokemon into its final form (Charmeleon → Charizard).
@@ -48,11 +50,11 @@ async def _evolve(pokemon_name: str, stage: int) -> Evolution:
     updated = await repository(Pokemon).update_where(
         # Compare-and-set on the name, so two concurrent requests cannot both
         # evolve the same Pokemon (and boost its stats twice).
-        {"_id": ObjectId(record.id), "name": pokemon_name},
+        {"_id": stored_id(record.id), "name": record.data.name},
         {"$set": evolved.model_dump(include={"name", *rules.Stats._fields})},
     )
     if updated is None:
         raise Conflict(f"{pokemon_name} changed while evolving; try again")
     return Evolution(
-        pokemon_id=record.id, previous_name=pokemon_name, evolved_name=evolved.name, stage=stage
+        pokemon_id=record.id, previous_name=record.data.name, evolved_name=evolved.name, stage=stage
     )

@@ -1,15 +1,15 @@
 """Operations ``pokemon.management.*``: register trainers, catch and train Pokemon.
 
-Also home of the two lookups the other operation modules share: the latest
+Also home of the lookups the other operation modules share: the latest
 Pokemon of a name, and a trainer by name.
 """
 
-from bson import ObjectId
-
 from pokemon import rules
-from pokemon.models import Element, Pokemon, Region, Trainer
+from pokemon.models import Pokemon, Trainer
 from pokemon.results import CatchResult, TrainerCreated, TrainResult
+from pokemon.vocabulary import Element, Region
 from pulpo import Conflict, DomainError, NotFound, Record, operation, repository
+from pulpo.data import stored_id
 
 TEAM_LIMIT = 6
 
@@ -34,51 +34,92 @@ async def find_trainer(name: str) -> Record[Trainer]:
     return record
 
 
-@operation("pokemon.management.trainer_create")
-async def trainer_create(trainer_name: str, region: Region) -> TrainerCreated:
-    """Register a new trainer from a region, with an empty team and no battles yet.
+async def trainer_named(name: str) -> Record[Trainer]:
+    """The trainer called ``name``, registered (without a region) if this is their first time."""
+    found = await repository(Trainer).find_one({"name": name})
+    if found is not None:
+        return found
+    try:
+        return await repository(Trainer).insert(Trainer(name=name))
+    except Conflict:  # registered concurrently, between the lookup and the insert
+        return await find_trainer(name)
 
-    Trainer names are unique: registering a name that is already taken fails
-    with 409 Conflict.
+
+@operation(
+    "pokemon.management.trainer_create",
+    examples=[{"trainer_name": "Ash", "region": "Kanto"}],
+)
+async def trainer_create(trainer_name: str, region: Region) -> TrainerCreated:
+    """Register a trainer from a region, with an empty team and no battles yet.
+
+    Registering is safe to repeat: a trainer who already exists is answered as
+    they are when the region matches, or gets the region when none was set yet
+    (a trainer exists from their first catch). Another region gives 409 Conflict.
     """
+    trainers = repository(Trainer)
     # No "does it exist?" query first: two concurrent requests could both pass
     # it. The unique index on Trainer.name decides, and insert raises Conflict.
-    record = await repository(Trainer).insert(Trainer(name=trainer_name, region=region))
+    try:
+        record = await trainers.insert(Trainer(name=trainer_name, region=region))
+    except Conflict:
+        # Known already: set the region if it is unset, atomically (null or missing).
+        claimed = await trainers.update_where(
+            {"name": trainer_name, "region": None}, {"$set": {"region": region}}
+        )
+        record = claimed or await find_trainer(trainer_name)
+        if record.data.region != region:
+            raise Conflict(
+                f"Trainer {trainer_name!r} is registered in {record.data.region}, not {region}"
+            ) from None
     return TrainerCreated(trainer_id=record.id, trainer_name=trainer_name, region=region)
 
 
-@operation("pokemon.management.catch")
+@operation(
+    "pokemon.management.catch",
+    examples=[{"trainer_name": "Ash", "pokemon_name": "Charmander", "element": "Fire"}],
+)
 async def catch(trainer_name: str, pokemon_name: str, element: Element) -> CatchResult:
-    """Catch a new Pokemon and add it to a trainer's team.
+    """Catch a Pokemon for a trainer: into the team, or into the box when the team is full.
 
-    The Pokemon starts at level 5 with the base stats and starting moves of its
-    element. A team holds at most six Pokemon, even when catches run
-    concurrently: catching into a full team fails with 409 Conflict and stores
-    nothing. An unknown trainer gives 404 Not Found.
+    Any name can be caught. A species the tables know starts with its own stats
+    and moves, any other with those of its element; all start at level 5. A
+    trainer who is not registered yet is registered by their first catch. A team
+    holds at most six Pokemon, even when catches run concurrently; later catches
+    go to the trainer's box, as in the games.
     """
     pokemon = await repository(Pokemon).insert(
         rules.caught_pokemon(pokemon_name, element, trainer=trainer_name)
     )
+    await trainer_named(trainer_name)
+    trainers = repository(Trainer)
     # Claim a team slot atomically: the filter only matches while the team has
     # no sixth member ("team.5"), so concurrent catches cannot overfill it.
-    trainer = await repository(Trainer).update_where(
+    trainer = await trainers.update_where(
         {"name": trainer_name, f"team.{TEAM_LIMIT - 1}": {"$exists": False}},
         {"$push": {"team": pokemon.id}},
     )
+    in_team = trainer is not None
     if trainer is None:
-        # Compensate: without a slot the new Pokemon must not stay behind.
-        await repository(Pokemon).delete(pokemon.id)
-        await find_trainer(trainer_name)  # raises NotFound if that is why nothing matched
-        raise Conflict(f"{trainer_name}'s team is full ({TEAM_LIMIT} Pokemon)")
+        trainer = await trainers.update_where(
+            {"name": trainer_name}, {"$push": {"box": pokemon.id}}
+        )
+    if trainer is None:  # deleted between the two updates
+        raise NotFound(f"Trainer {trainer_name!r} does not exist")
+    where = "" if in_team else " (the team is full: sent to the box)"
     return CatchResult(
         success=True,
-        message=f"{trainer_name} caught {pokemon_name}!",
+        message=f"{trainer_name} caught {pokemon.data.name}!{where}",
         pokemon_id=pokemon.id,
+        pokemon_name=pokemon.data.name,
+        in_team=in_team,
         team_size=len(trainer.data.team),
     )
 
 
-@operation("pokemon.management.train")
+@operation(
+    "pokemon.management.train",
+    examples=[{"pokemon_name": "Charmander", "training_hours": 100}],
+)
 async def train(pokemon_name: str, training_hours: int) -> TrainResult:
     """Train a Pokemon for some hours, earning experience and levels.
 
@@ -96,7 +137,7 @@ async def train(pokemon_name: str, training_hours: int) -> TrainResult:
     after = rules.trained(before, training_hours)
     updated = await repository(Pokemon).update_where(
         # Compare-and-set: only apply if nobody changed the Pokemon since it was read.
-        {"_id": ObjectId(record.id), "experience": before.experience, "level": before.level},
+        {"_id": stored_id(record.id), "experience": before.experience, "level": before.level},
         {"$set": after.model_dump(include={"experience", "level", *rules.Stats._fields})},
     )
     if updated is None:

@@ -4,44 +4,22 @@ Each ``@datamodel`` class becomes a collection with CRUD endpoints; the enums
 and nested models are the vocabulary those documents are written in. Every
 field carries a description and its constraints, because both end up in the
 generated OpenAPI schema and in the validation of every write.
+
+Names are written as the games write them (see :mod:`pokemon.vocabulary` and
+:mod:`pokemon.moves`): elements ``"Electric"``, regions ``"Kanto"``, moves
+``"Thunderbolt"``. Requests may use any casing; what is stored is the canonical form.
 """
 
 from datetime import UTC, datetime
-from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from pokemon.moves import canonical_move
+from pokemon.vocabulary import Element, Region
 from pulpo import Index, datamodel
 
 
-class Element(StrEnum):
-    """The elemental type of a Pokemon or of an attack; it decides type effectiveness."""
-
-    FIRE = "fire"
-    WATER = "water"
-    GRASS = "grass"
-    ELECTRIC = "electric"
-    NORMAL = "normal"
-
-
-class Region(StrEnum):
-    """The region a trainer comes from."""
-
-    KANTO = "kanto"
-    JOHTO = "johto"
-    HOENN = "hoenn"
-    SINNOH = "sinnoh"
-
-
-class Attack(BaseModel):
-    """A move a Pokemon knows."""
-
-    name: str = Field(min_length=1, description="The move's name, e.g. 'Ember'.")
-    power: int = Field(ge=1, le=250, description="Base power of the move.")
-    element: Element = Field(description="The move's element, compared with the defender's.")
-
-
-@datamodel(indexes=[Index("name"), Index("trainer")])
+@datamodel(indexes=[Index("name"), Index("trainer"), Index("element")])
 class Pokemon(BaseModel):
     """A Pokemon, wild or caught by a trainer.
 
@@ -50,24 +28,44 @@ class Pokemon(BaseModel):
     """
 
     name: str = Field(min_length=1, description="Species name, e.g. 'Charmander'.")
-    element: Element = Field(description="The Pokemon's elemental type.")
+    element: Element = Field(description="The Pokemon's elemental type, e.g. 'Fire'.")
     level: int = Field(default=5, ge=1, le=100, description="Level, from 1 to 100.")
     experience: int = Field(default=0, ge=0, description="Total experience points earned.")
     health: int = Field(default=40, ge=1, description="Maximum hit points.")
     attack: int = Field(default=10, ge=1, description="Strength of its attacks.")
     defense: int = Field(default=10, ge=1, description="Resistance to attacks.")
     speed: int = Field(default=10, ge=1, description="Who strikes first in a battle.")
-    attacks: list[Attack] = Field(default=[], description="The moves it knows.")
+    attacks: list[str] = Field(
+        default=[],
+        description="Names of the moves it knows, e.g. ['Scratch', 'Ember']. A move's power "
+        "and element come from the table of moves; a move not in it is still kept.",
+    )
     trainer: str | None = Field(default=None, description="Name of its trainer; null if wild.")
+
+    @field_validator("attacks")
+    @classmethod
+    def _canonical_moves(cls, attacks: list[str]) -> list[str]:
+        return [canonical_move(name) for name in attacks]
 
 
 @datamodel(indexes=[Index("name", unique=True)])
 class Trainer(BaseModel):
-    """A Pokemon trainer, with a team of at most six Pokemon."""
+    """A Pokemon trainer: a team of at most six Pokemon, and a box for the others.
+
+    A trainer exists from their first catch or their registration, whichever
+    comes first; the region stays unset until they register.
+    """
 
     name: str = Field(min_length=1, description="The trainer's unique name.")
-    region: Region = Field(description="The region the trainer comes from.")
-    team: list[str] = Field(default=[], description="Ids of the team's Pokemon, in catch order.")
+    region: Region | None = Field(
+        default=None, description="The region the trainer registered from; null until then."
+    )
+    team: list[str] = Field(
+        default=[], max_length=6, description="Ids of the team's Pokemon (at most six)."
+    )
+    box: list[str] = Field(
+        default=[], description="Ids of the Pokemon caught while the team was full."
+    )
     badges: int = Field(default=0, ge=0, description="Gym badges earned.")
     wins: int = Field(default=0, ge=0, description="Battles won.")
     losses: int = Field(default=0, ge=0, description="Battles lost.")

@@ -7,15 +7,15 @@ what later stages of a flow can take as inputs (``"stage1.evolved_name"``).
 
 from pydantic import BaseModel, Field
 
-from pokemon.models import Region
+from pokemon.vocabulary import Region
 
 
 class TrainerCreated(BaseModel):
-    """A newly registered trainer."""
+    """A registered trainer."""
 
-    trainer_id: str = Field(description="Id of the new Trainer document.")
+    trainer_id: str = Field(description="Id of the Trainer document.")
     trainer_name: str = Field(description="The trainer's unique name.")
-    region: Region = Field(description="The region the trainer comes from.")
+    region: Region = Field(description="The region the trainer registered from.")
 
 
 class CatchResult(BaseModel):
@@ -24,7 +24,11 @@ class CatchResult(BaseModel):
     success: bool = Field(description="Always true: a failed catch is an error response.")
     message: str = Field(description="A human-readable summary naming the caught Pokemon.")
     pokemon_id: str = Field(description="Id of the new Pokemon document.")
-    team_size: int = Field(ge=1, le=6, description="Size of the trainer's team after the catch.")
+    pokemon_name: str = Field(description="Its name, as the games spell a species they know.")
+    in_team: bool = Field(
+        description="Whether it joined the team (else the box: the team was full)."
+    )
+    team_size: int = Field(ge=0, le=6, description="Size of the trainer's team after the catch.")
 
 
 class TrainResult(BaseModel):

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from pokemon.models import Attack, Element, Pokemon, Round
+from pokemon.models import Pokemon, Round
+from pokemon.moves import Move, move
+from pokemon.vocabulary import Element
 
 # --- Evolution -------------------------------------------------------------
 
@@ -20,7 +22,7 @@ EVOLUTION_CHAINS: tuple[tuple[str, ...], ...] = (
     ("Bulbasaur", "Ivysaur", "Venusaur"),
     ("Pikachu", "Raichu"),
 )
-"""Each species' chain, base form first. Names are canonical and case-sensitive."""
+"""Each species' chain, base form first, in the games' spelling."""
 
 _STAGE_NAMES = ("base", "first-evolution", "second-evolution")
 
@@ -30,8 +32,12 @@ class EvolutionRefused(ValueError):
 
 
 def chain_of(species: str) -> tuple[str, ...] | None:
-    """The evolution chain ``species`` belongs to, or None if it never evolves."""
-    return next((chain for chain in EVOLUTION_CHAINS if species in chain), None)
+    """The evolution chain ``species`` (any casing) belongs to, or None if it never evolves."""
+    folded = species.casefold()
+    return next(
+        (chain for chain in EVOLUTION_CHAINS if folded in (name.casefold() for name in chain)),
+        None,
+    )
 
 
 def evolution_target(species: str, stage: int) -> str:
@@ -44,7 +50,7 @@ def evolution_target(species: str, stage: int) -> str:
     chain = chain_of(species)
     if chain is None:
         raise EvolutionRefused(f"{species} does not evolve")
-    position = chain.index(species)
+    position = [name.casefold() for name in chain].index(species.casefold())
     if position == len(chain) - 1:
         raise EvolutionRefused(f"{species} is fully evolved and cannot evolve any further")
     if position != stage - 1:
@@ -87,25 +93,74 @@ MAX_TRAINING_HOURS = 1000
 EVOLUTION_BOOST = 1.2
 GROWTH_PER_LEVEL = Stats(health=3, attack=2, defense=2, speed=1)
 
-BASE_STATS: dict[Element, Stats] = {
-    Element.FIRE: Stats(health=39, attack=52, defense=43, speed=65),
-    Element.WATER: Stats(health=44, attack=48, defense=65, speed=43),
-    Element.GRASS: Stats(health=45, attack=49, defense=49, speed=45),
-    Element.ELECTRIC: Stats(health=35, attack=55, defense=40, speed=90),
-    Element.NORMAL: Stats(health=50, attack=45, defense=45, speed=45),
-}
-"""Stats of a freshly caught Pokemon (at :data:`CATCH_LEVEL`), by element."""
 
-TACKLE = Attack(name="Tackle", power=40, element=Element.NORMAL)
+class Species(NamedTuple):
+    """A species from the games: its element, its stats when caught, the moves it knows."""
 
-STARTING_ATTACKS: dict[Element, tuple[Attack, ...]] = {
-    Element.FIRE: (Attack(name="Ember", power=40, element=Element.FIRE), TACKLE),
-    Element.WATER: (Attack(name="Water Gun", power=40, element=Element.WATER), TACKLE),
-    Element.GRASS: (Attack(name="Vine Whip", power=45, element=Element.GRASS), TACKLE),
-    Element.ELECTRIC: (Attack(name="Thunder Shock", power=40, element=Element.ELECTRIC), TACKLE),
-    Element.NORMAL: (Attack(name="Headbutt", power=70, element=Element.NORMAL), TACKLE),
+    name: str
+    element: Element
+    stats: Stats
+    moves: tuple[str, ...]
+
+
+SPECIES: dict[str, Species] = {
+    species.name.casefold(): species
+    for species in (
+        Species("Charmander", Element.FIRE, Stats(39, 52, 43, 65), ("Scratch", "Ember")),
+        Species("Charmeleon", Element.FIRE, Stats(58, 64, 58, 80), ("Scratch", "Ember")),
+        Species("Charizard", Element.FIRE, Stats(78, 84, 78, 100), ("Scratch", "Flamethrower")),
+        Species("Squirtle", Element.WATER, Stats(44, 48, 65, 43), ("Tackle", "Water Gun")),
+        Species("Wartortle", Element.WATER, Stats(59, 63, 80, 58), ("Tackle", "Water Gun")),
+        Species("Blastoise", Element.WATER, Stats(79, 83, 100, 78), ("Bite", "Surf")),
+        Species("Bulbasaur", Element.GRASS, Stats(45, 49, 49, 45), ("Tackle", "Vine Whip")),
+        Species("Ivysaur", Element.GRASS, Stats(60, 62, 63, 60), ("Tackle", "Vine Whip")),
+        Species("Venusaur", Element.GRASS, Stats(80, 82, 83, 80), ("Body Slam", "Razor Leaf")),
+        Species(
+            "Pikachu", Element.ELECTRIC, Stats(35, 55, 40, 90), ("Quick Attack", "Thunder Shock")
+        ),
+        Species(
+            "Raichu", Element.ELECTRIC, Stats(60, 90, 55, 110), ("Quick Attack", "Thunderbolt")
+        ),
+        Species("Eevee", Element.NORMAL, Stats(55, 55, 50, 55), ("Tackle", "Quick Attack")),
+        Species("Meowth", Element.NORMAL, Stats(40, 45, 35, 90), ("Scratch", "Bite")),
+        Species("Staryu", Element.WATER, Stats(30, 45, 55, 85), ("Tackle", "Water Gun")),
+        Species("Psyduck", Element.WATER, Stats(50, 52, 48, 55), ("Scratch", "Confusion")),
+        Species("Onix", Element.ROCK, Stats(35, 45, 160, 70), ("Tackle", "Rock Throw")),
+        Species("Geodude", Element.ROCK, Stats(40, 80, 100, 20), ("Tackle", "Rock Throw")),
+        Species("Gastly", Element.GHOST, Stats(30, 35, 30, 80), ("Lick", "Confusion")),
+    )
 }
-"""The moves a freshly caught Pokemon knows, by element."""
+"""The species the tables know, by name in lower case; any other name can be caught too."""
+
+ELEMENT_STATS = Stats(health=45, attack=50, defense=50, speed=50)
+"""Stats of a caught Pokemon whose species is not in :data:`SPECIES`, whatever its element."""
+
+ELEMENT_MOVES: dict[Element, str] = {
+    Element.NORMAL: "Headbutt",
+    Element.FIRE: "Ember",
+    Element.WATER: "Water Gun",
+    Element.GRASS: "Vine Whip",
+    Element.ELECTRIC: "Thunder Shock",
+    Element.ICE: "Ice Beam",
+    Element.FIGHTING: "Karate Chop",
+    Element.POISON: "Poison Sting",
+    Element.GROUND: "Mud-Slap",
+    Element.FLYING: "Gust",
+    Element.PSYCHIC: "Confusion",
+    Element.BUG: "Bug Bite",
+    Element.ROCK: "Rock Throw",
+    Element.GHOST: "Lick",
+    Element.DRAGON: "Dragon Breath",
+    Element.DARK: "Bite",
+    Element.STEEL: "Metal Claw",
+    Element.FAIRY: "Fairy Wind",
+}
+"""Besides Tackle, the move a Pokemon of an unknown species knows when caught, by element."""
+
+
+def species_of(name: str) -> Species | None:
+    """The species called ``name`` (any casing), or None if the tables do not know it."""
+    return SPECIES.get(name.strip().casefold())
 
 
 def experience_for_level(level: int) -> int:
@@ -122,15 +177,25 @@ def level_for_experience(experience: int) -> int:
 
 
 def caught_pokemon(name: str, element: Element, trainer: str) -> Pokemon:
-    """A newly caught Pokemon of ``trainer``: catch level, base stats and starting moves."""
+    """A newly caught Pokemon of ``trainer``, at :data:`CATCH_LEVEL`.
+
+    A species the tables know gets its own stats and moves, and its name as the
+    games spell it; any other name gets :data:`ELEMENT_STATS` and the moves of its
+    element, and simply never evolves.
+    """
+    species = species_of(name)
+    if species is None:
+        stats, moves = ELEMENT_STATS, ("Tackle", ELEMENT_MOVES[element])
+    else:
+        name, stats, moves = species.name, species.stats, species.moves
     return Pokemon(
         name=name,
         element=element,
         level=CATCH_LEVEL,
         experience=experience_for_level(CATCH_LEVEL),
-        attacks=list(STARTING_ATTACKS[element]),
+        attacks=list(moves),
         trainer=trainer,
-        **BASE_STATS[element]._asdict(),
+        **stats._asdict(),
     )
 
 
@@ -158,21 +223,245 @@ def evolved(pokemon: Pokemon, stage: int) -> Pokemon:
 
 # --- Battles -----------------------------------------------------------------
 
-EFFECTIVENESS: dict[tuple[Element, Element], float] = {
-    (Element.FIRE, Element.GRASS): 2.0,
-    (Element.FIRE, Element.WATER): 0.5,
-    (Element.FIRE, Element.FIRE): 0.5,
-    (Element.WATER, Element.FIRE): 2.0,
-    (Element.WATER, Element.GRASS): 0.5,
-    (Element.WATER, Element.WATER): 0.5,
-    (Element.GRASS, Element.WATER): 2.0,
-    (Element.GRASS, Element.FIRE): 0.5,
-    (Element.GRASS, Element.GRASS): 0.5,
-    (Element.ELECTRIC, Element.WATER): 2.0,
-    (Element.ELECTRIC, Element.GRASS): 0.5,
-    (Element.ELECTRIC, Element.ELECTRIC): 0.5,
+_TYPE_CHART: dict[Element, tuple[tuple[Element, ...], tuple[Element, ...], tuple[Element, ...]]] = {
+    Element.NORMAL: (
+        (),
+        (
+            Element.ROCK,
+            Element.STEEL,
+        ),
+        (Element.GHOST,),
+    ),
+    Element.FIRE: (
+        (
+            Element.GRASS,
+            Element.ICE,
+            Element.BUG,
+            Element.STEEL,
+        ),
+        (
+            Element.FIRE,
+            Element.WATER,
+            Element.ROCK,
+            Element.DRAGON,
+        ),
+        (),
+    ),
+    Element.WATER: (
+        (
+            Element.FIRE,
+            Element.GROUND,
+            Element.ROCK,
+        ),
+        (
+            Element.WATER,
+            Element.GRASS,
+            Element.DRAGON,
+        ),
+        (),
+    ),
+    Element.ELECTRIC: (
+        (
+            Element.WATER,
+            Element.FLYING,
+        ),
+        (
+            Element.ELECTRIC,
+            Element.GRASS,
+            Element.DRAGON,
+        ),
+        (Element.GROUND,),
+    ),
+    Element.GRASS: (
+        (
+            Element.WATER,
+            Element.GROUND,
+            Element.ROCK,
+        ),
+        (
+            Element.FIRE,
+            Element.GRASS,
+            Element.POISON,
+            Element.FLYING,
+            Element.BUG,
+            Element.DRAGON,
+            Element.STEEL,
+        ),
+        (),
+    ),
+    Element.ICE: (
+        (
+            Element.GRASS,
+            Element.GROUND,
+            Element.FLYING,
+            Element.DRAGON,
+        ),
+        (
+            Element.FIRE,
+            Element.WATER,
+            Element.ICE,
+            Element.STEEL,
+        ),
+        (),
+    ),
+    Element.FIGHTING: (
+        (
+            Element.NORMAL,
+            Element.ICE,
+            Element.ROCK,
+            Element.DARK,
+            Element.STEEL,
+        ),
+        (
+            Element.POISON,
+            Element.FLYING,
+            Element.PSYCHIC,
+            Element.BUG,
+            Element.FAIRY,
+        ),
+        (Element.GHOST,),
+    ),
+    Element.POISON: (
+        (
+            Element.GRASS,
+            Element.FAIRY,
+        ),
+        (
+            Element.POISON,
+            Element.GROUND,
+            Element.ROCK,
+            Element.GHOST,
+        ),
+        (Element.STEEL,),
+    ),
+    Element.GROUND: (
+        (
+            Element.FIRE,
+            Element.ELECTRIC,
+            Element.POISON,
+            Element.ROCK,
+            Element.STEEL,
+        ),
+        (
+            Element.GRASS,
+            Element.BUG,
+        ),
+        (Element.FLYING,),
+    ),
+    Element.FLYING: (
+        (
+            Element.GRASS,
+            Element.FIGHTING,
+            Element.BUG,
+        ),
+        (
+            Element.ELECTRIC,
+            Element.ROCK,
+            Element.STEEL,
+        ),
+        (),
+    ),
+    Element.PSYCHIC: (
+        (
+            Element.FIGHTING,
+            Element.POISON,
+        ),
+        (
+            Element.PSYCHIC,
+            Element.STEEL,
+        ),
+        (Element.DARK,),
+    ),
+    Element.BUG: (
+        (
+            Element.GRASS,
+            Element.PSYCHIC,
+            Element.DARK,
+        ),
+        (
+            Element.FIRE,
+            Element.FIGHTING,
+            Element.POISON,
+            Element.FLYING,
+            Element.GHOST,
+            Element.STEEL,
+            Element.FAIRY,
+        ),
+        (),
+    ),
+    Element.ROCK: (
+        (
+            Element.FIRE,
+            Element.ICE,
+            Element.FLYING,
+            Element.BUG,
+        ),
+        (
+            Element.FIGHTING,
+            Element.GROUND,
+            Element.STEEL,
+        ),
+        (),
+    ),
+    Element.GHOST: (
+        (
+            Element.PSYCHIC,
+            Element.GHOST,
+        ),
+        (Element.DARK,),
+        (Element.NORMAL,),
+    ),
+    Element.DRAGON: ((Element.DRAGON,), (Element.STEEL,), (Element.FAIRY,)),
+    Element.DARK: (
+        (
+            Element.PSYCHIC,
+            Element.GHOST,
+        ),
+        (
+            Element.FIGHTING,
+            Element.DARK,
+            Element.FAIRY,
+        ),
+        (),
+    ),
+    Element.STEEL: (
+        (
+            Element.ICE,
+            Element.ROCK,
+            Element.FAIRY,
+        ),
+        (
+            Element.FIRE,
+            Element.WATER,
+            Element.ELECTRIC,
+            Element.STEEL,
+        ),
+        (),
+    ),
+    Element.FAIRY: (
+        (
+            Element.FIGHTING,
+            Element.DRAGON,
+            Element.DARK,
+        ),
+        (
+            Element.FIRE,
+            Element.POISON,
+            Element.STEEL,
+        ),
+        (),
+    ),
 }
-"""Damage multiplier of (attack element, defender element); pairs not listed are 1."""
+"""The games' type chart: for each attacking element, the defending elements it hits
+super effectively, those it hits not very effectively, and those it does not affect."""
+
+EFFECTIVENESS: dict[tuple[Element, Element], float] = {
+    (attacking, defending): multiplier
+    for attacking, groups in _TYPE_CHART.items()
+    for multiplier, defenders in zip((2.0, 0.5, 0.0), groups, strict=True)
+    for defending in defenders
+}
+"""Damage multiplier of (move element, defender element); pairs not listed are 1."""
 
 CRITICAL_CHANCE = 1 / 16
 CRITICAL_MULTIPLIER = 1.5
@@ -208,9 +497,20 @@ class _Side:
     trainer: str
     fighters: list[_Fighter]
 
+    full_health: int
+
     @property
     def active(self) -> _Fighter:
         return self.fighters[0]
+
+    def standing(self) -> float:
+        """The share of the team's hit points left: 0 once every Pokemon fainted."""
+        return sum(fighter.health for fighter in self.fighters) / self.full_health
+
+
+MAX_EXCHANGES = 500
+"""A battle ends after this many exchanges even if both teams still stand (immune to
+each other's moves, or stored with enormous health): the healthier team wins."""
 
 
 def simulate_battle(first: Team, second: Team, seed: int) -> BattleReport:
@@ -218,28 +518,32 @@ def simulate_battle(first: Team, second: Team, seed: int) -> BattleReport:
 
     Each exchange, the faster active Pokemon attacks first (a coin flip breaks
     ties), then the other strikes back unless it fainted; a fainted Pokemon is
-    replaced by the next of its team. Every random draw comes from
+    replaced by the next of its team. After :data:`MAX_EXCHANGES` the team with
+    the larger share of its hit points left wins. Every random draw comes from
     ``random.Random(seed)``, so the same teams and seed always give the same
     battle, round for round. Both teams must have at least one Pokemon.
     """
     rng = random.Random(seed)
     one, other = _side(first), _side(second)
     rounds: list[Round] = []
-    while one.fighters and other.fighters:
+    for _ in range(MAX_EXCHANGES):
+        if not (one.fighters and other.fighters):
+            break
         attacker, defender = _turn_order(one, other, rng)
         for striker, target in ((attacker, defender), (defender, attacker)):
             rounds.append(_strike(striker, target, len(rounds) + 1, rng))
             if target.active.health == 0:
                 target.fighters.pop(0)
                 break  # a fainted Pokemon does not strike back
-    winner, loser = (one, other) if one.fighters else (other, one)
+    winner, loser = (one, other) if one.standing() >= other.standing() else (other, one)
     return BattleReport(winner=winner.trainer, loser=loser.trainer, rounds=rounds)
 
 
 def _side(team: Team) -> _Side:
     if not team.pokemon:
         raise ValueError(f"{team.trainer} has no Pokemon to fight with")
-    return _Side(team.trainer, [_Fighter(pokemon, pokemon.health) for pokemon in team.pokemon])
+    fighters = [_Fighter(pokemon, pokemon.health) for pokemon in team.pokemon]
+    return _Side(team.trainer, fighters, sum(fighter.health for fighter in fighters))
 
 
 def _turn_order(one: _Side, other: _Side, rng: random.Random) -> tuple[_Side, _Side]:
@@ -251,9 +555,9 @@ def _turn_order(one: _Side, other: _Side, rng: random.Random) -> tuple[_Side, _S
 
 def _strike(striker: _Side, target: _Side, number: int, rng: random.Random) -> Round:
     attacker, defender = striker.active, target.active
-    move = rng.choice(attacker.pokemon.attacks or [TACKLE])
+    chosen = move(rng.choice(attacker.pokemon.attacks or ["Tackle"]))
     critical = rng.random() < CRITICAL_CHANCE
-    damage = damage_dealt(attacker.pokemon, defender.pokemon, move, rng.uniform(0.85, 1.0))
+    damage = damage_dealt(attacker.pokemon, defender.pokemon, chosen, rng.uniform(0.85, 1.0))
     if critical:
         damage = int(damage * CRITICAL_MULTIPLIER)
     defender.health = max(0, defender.health - damage)
@@ -262,19 +566,22 @@ def _strike(striker: _Side, target: _Side, number: int, rng: random.Random) -> R
         attacker_trainer=striker.trainer,
         attacker=attacker.pokemon.name,
         defender=defender.pokemon.name,
-        attack=move.name,
+        attack=chosen.name,
         damage=damage,
         critical=critical,
         defender_health=defender.health,
     )
 
 
-def damage_dealt(attacker: Pokemon, defender: Pokemon, move: Attack, roll: float = 1.0) -> int:
-    """Hit points ``move`` takes off ``defender``: the games' formula, at least 1.
+def damage_dealt(attacker: Pokemon, defender: Pokemon, used: Move, roll: float = 1.0) -> int:
+    """Hit points the move ``used`` takes off ``defender``: the games' formula.
 
+    At least 1, except against an element the move does not affect (0).
     ``roll`` is the random factor (0.85 to 1.0 in a battle) so that the
     formula itself stays deterministic.
     """
-    base = (2 * attacker.level / 5 + 2) * move.power * attacker.attack / defender.defense / 50 + 2
-    multiplier = EFFECTIVENESS.get((move.element, defender.element), 1.0)
+    base = (2 * attacker.level / 5 + 2) * used.power * attacker.attack / defender.defense / 50 + 2
+    multiplier = EFFECTIVENESS.get((used.element, defender.element), 1.0)
+    if multiplier == 0:
+        return 0
     return max(1, int(base * multiplier * roll))
