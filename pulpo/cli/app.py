@@ -19,10 +19,10 @@ import typer
 
 from pulpo import __version__
 from pulpo.cli import stack
-from pulpo.cli.common import ProjectArgument, err, out, reports_errors, shown, valid_project
+from pulpo.cli.common import ProjectArgument, err, out, reports_errors, valid_project
 from pulpo.cli.flows import flows_app
 from pulpo.cli.tables import print_table
-from pulpo.discover import discover
+from pulpo.discover import discover, shown
 from pulpo.errors import PulpoError
 
 # The app's help is the docstring of its callback, `options` below.

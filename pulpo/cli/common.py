@@ -44,14 +44,6 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def shown(path: Path) -> str:
-    """``path`` relative to the working directory when it is below it."""
-    try:
-        return path.resolve().relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def valid_project(root: Path) -> Project:
     """Discover and validate; an invalid project raises ``ProjectInvalid`` (see reports_errors)."""
     from pulpo.generate import ProjectInvalid

@@ -10,6 +10,7 @@ from pulpo.discover.project import (
     ImportFailure,
     Location,
     Project,
+    shown,
 )
 
 
@@ -32,4 +33,5 @@ __all__ = [
     "ProjectError",
     "discover",
     "load_config",
+    "shown",
 ]

@@ -6,6 +6,11 @@ the specs that ``@datamodel`` and ``@operation`` attached to the objects it
 *defines* (re-exports are skipped, so nothing is registered twice). A module
 that fails to import is recorded with the file and line that raised; the other
 modules are still imported so that every problem is reported in one run.
+
+Python forgets a module whose import failed, so every project module that
+imports a broken one runs it again and fails again, at the same line with the
+same message. Those repeats are folded into one failure (see :func:`_fold`): a
+syntax error in ``models.py`` is one problem, whatever imports ``models``.
 """
 
 import importlib
@@ -54,13 +59,15 @@ def import_project(project: Project) -> None:
     importlib.invalidate_caches()
     project.modules = find_modules(project.root, project.config.packages, {project.config.output})
     _forget_foreign_modules(project)
+    failures = []
     for name, path in project.modules.items():
         try:
             module = importlib.import_module(name)
         except Exception as error:  # noqa: BLE001 - user code may raise anything; it is reported
-            project.import_failures.append(_describe_failure(project, name, path, error))
+            failures.append(_describe_failure(project, name, path, error))
             continue
         _collect(project, module, path)
+    project.import_failures = _fold(failures, project.modules)
 
 
 def _collect(project: Project, module: ModuleType, path: Path) -> None:
@@ -102,13 +109,32 @@ def _describe_failure(
     project: Project, name: str, path: Path, error: BaseException
 ) -> ImportFailure:
     if isinstance(error, SyntaxError) and error.filename:
-        location = Location(project.relative(Path(error.filename)), error.lineno or 1)
+        location = Location(Path(error.filename), error.lineno or 1)
         return ImportFailure(name, location, f"SyntaxError: {error.msg}")
-    location = Location(project.relative(path), 1)
+    location = Location(path, 1)
     root = project.root.resolve()
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
         frame_path = Path(frame.filename)
         if frame_path.is_absolute() and frame_path.resolve().is_relative_to(root):
-            location = Location(project.relative(frame_path), frame.lineno or 1)
+            location = Location(frame_path, frame.lineno or 1)
             break
     return ImportFailure(name, location, f"{type(error).__name__}: {error}")
+
+
+def _fold(failures: list[ImportFailure], modules: dict[str, Path]) -> list[ImportFailure]:
+    """One failure per distinct error: same place and same message are the same problem.
+
+    It is reported for the module whose own file raised when that module is
+    among the failed ones (else for the first imported), the other modules
+    listed in ``also_breaks``, in import order.
+    """
+    repeats: dict[tuple[Location, str], list[ImportFailure]] = {}
+    for failure in failures:
+        repeats.setdefault((failure.location, failure.message), []).append(failure)
+    folded = []
+    for (location, message), group in repeats.items():
+        own = [f for f in group if modules[f.module].resolve() == location.path]
+        first = (own or group)[0]
+        others = tuple(f.module for f in group if f is not first)
+        folded.append(ImportFailure(first.module, location, message, others))
+    return folded

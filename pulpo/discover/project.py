@@ -9,22 +9,47 @@ from pulpo.discover.config import ProjectConfig
 
 @dataclass(frozen=True, order=True)
 class Location:
-    """A place in the user's code: a path relative to the project root and a 1-based line."""
+    """A place in the user's code: a file and a 1-based line.
 
-    path: str
+    The path is stored absolute (a relative one is resolved against the current
+    directory when the Location is made), so a Location means the same file
+    wherever the project was given from. ``str()`` renders it for the person
+    reading it now, relative to their current directory (see :func:`shown`),
+    which is what makes ``path:line`` clickable in a terminal or an editor.
+    Locations sort by path, then line.
+    """
+
+    path: Path
     line: int
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path).resolve())
+
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+        return f"{shown(self.path)}:{self.line}"
+
+
+def shown(path: Path) -> str:
+    """``path`` as printed: relative to the current directory when below it, else absolute."""
+    absolute = path.resolve()
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:  # elsewhere: a ../../ chain would be harder to read than the full path
+        return str(absolute)
 
 
 @dataclass(frozen=True)
 class ImportFailure:
-    """A project module that raised while it was imported."""
+    """A project module that raised while it was imported.
+
+    ``also_breaks`` names the other modules that failed with the same error at
+    the same place because they import ``module`` (or the file that raised).
+    """
 
     module: str
     location: Location
     message: str
+    also_breaks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,10 +80,3 @@ class Project:
     @property
     def output_dir(self) -> Path:
         return self.root / self.config.output
-
-    def relative(self, path: Path) -> str:
-        """``path`` as the user sees it: relative to the project root when inside it."""
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)

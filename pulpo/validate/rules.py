@@ -45,10 +45,10 @@ def validate(project: Project) -> list[Diagnostic]:
     found.extend(_check_hierarchy(project, valid_names))
     found.extend(_check_type_names(project))
     if not found and not project.models and not project.operations:
-        where = "pyproject.toml" if (project.root / "pyproject.toml").exists() else "."
+        settings = project.root / "pyproject.toml"
         found.append(
             Diagnostic(
-                Location(where, 1),
+                Location(settings if settings.exists() else project.root, 1),
                 Code.NOTHING_DECLARED,
                 f"no @datamodel or @operation found in packages {list(project.config.packages)}",
             )
@@ -57,16 +57,17 @@ def validate(project: Project) -> list[Diagnostic]:
 
 
 def _check_imports(project: Project) -> Iterator[Diagnostic]:
-    for failure in project.import_failures:
-        yield Diagnostic(
-            failure.location, Code.IMPORT_ERROR, f"importing {failure.module}: {failure.message}"
-        )
+    for failure in project.import_failures:  # one per distinct error (see discover.importer)
+        message = f"importing {failure.module}: {failure.message}"
+        if failure.also_breaks:
+            message += f" (also breaks {', '.join(failure.also_breaks)})"
+        yield Diagnostic(failure.location, Code.IMPORT_ERROR, message)
 
 
 def _model_location(
     project: Project, model: DiscoveredModel, member: str | None = None
 ) -> Location:
-    return Location(project.relative(model.file), locate(model.file, model.spec.name, member))
+    return Location(model.file, locate(model.file, model.spec.name, member))
 
 
 def _operation_location(
@@ -76,7 +77,7 @@ def _operation_location(
     at: str = "decorator",
 ) -> Location:
     name = operation.spec.function.__name__
-    return Location(project.relative(operation.file), locate(operation.file, name, member, at=at))
+    return Location(operation.file, locate(operation.file, name, member, at=at))
 
 
 def _check_model(project: Project, model: DiscoveredModel) -> Iterator[Diagnostic]:

@@ -211,16 +211,72 @@ def test_check_a_project_with_a_syntax_error(tmp_path: Path) -> None:
 
     assert result.code == 2
     assert result.error_lines == [
-        "broken_cli_app/broken.py:1: IMPORT_ERROR importing broken_cli_app.broken: "
+        "broken/broken_cli_app/broken.py:1: IMPORT_ERROR importing broken_cli_app.broken: "
         "SyntaxError: invalid syntax",
-        "broken_cli_app/models.py:9: UNKNOWN_MODEL Shelf.item: unknown type 'Item'",
-        "broken_cli_app/ops.py:4: NON_HIERARCHICAL_NAME 'flat': an operation name needs a group "
-        "and a name, e.g. 'pokemon.management.flat'",
-        "broken_cli_app/ops.py:5: INVALID_RETURN_TYPE flat: returns <class 'int'>; an operation "
-        "must return a pydantic model",
-        "broken_cli_app/ops.py:5: NOT_ASYNC flat: operations must be 'async def' functions",
+        "broken/broken_cli_app/models.py:9: UNKNOWN_MODEL Shelf.item: unknown type 'Item'",
+        "broken/broken_cli_app/ops.py:4: NON_HIERARCHICAL_NAME 'flat': an operation name needs "
+        "a group and a name, e.g. 'pokemon.management.flat'",
+        "broken/broken_cli_app/ops.py:5: INVALID_RETURN_TYPE flat: returns <class 'int'>; an "
+        "operation must return a pydantic model",
+        "broken/broken_cli_app/ops.py:5: NOT_ASYNC flat: operations must be 'async def' functions",
         "5 problem(s) found",
     ]
+
+
+@pytest.mark.parametrize("where", ["project", "package", "parent", "elsewhere"])
+def test_check_prints_paths_that_open_from_the_current_directory(
+    tmp_path: Path, where: str
+) -> None:
+    root = invalid_project(tmp_path / "broken")
+    cwd = {
+        "project": root,
+        "package": root / "broken_cli_app",
+        "parent": tmp_path,
+        "elsewhere": write(tmp_path / "unrelated", {"notes.txt": ""}),
+    }[where]
+
+    result = pulpo_cli("check", root, cwd=cwd)
+
+    assert result.code == 2
+    *problems, _ = result.error_lines
+    shown = [line.split(":")[0] for line in problems]
+    assert len(shown) == 5
+    for path in shown:
+        assert (cwd / path).is_file(), (where, path)  # cwd / an absolute path is that path
+        assert Path(path).is_absolute() == (where == "elsewhere"), (where, path)
+    assert (
+        shown[0]
+        == {
+            "project": "broken_cli_app/broken.py",
+            "package": "broken.py",
+            "parent": "broken/broken_cli_app/broken.py",
+            "elsewhere": str(root.resolve() / "broken_cli_app" / "broken.py"),
+        }[where]
+    )
+
+
+def test_check_reports_a_broken_module_once_with_the_modules_it_breaks(tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "pokemon_project")
+    models = root / "pokemon" / "models.py"
+    lines = models.read_text(encoding="utf-8").splitlines()
+    first_class = next(number for number, line in enumerate(lines) if line.startswith("class "))
+    lines[first_class] = lines[first_class].replace("(", "((", 1)  # a syntax error
+    models.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = pulpo_cli("check", root, cwd=root)
+
+    assert result.code == 2
+    assert len(result.error_lines) == 2, result.stderr
+    problem, summary = result.error_lines
+    assert problem.startswith(
+        f"pokemon/models.py:{first_class + 1}: IMPORT_ERROR importing pokemon.models: SyntaxError: "
+    )
+    broken = re.fullmatch(r".*\(also breaks (.*)\)", problem)
+    assert broken is not None, problem
+    assert {"pokemon.battles", "pokemon.evolution", "pokemon.management"} <= set(
+        broken.group(1).split(", ")
+    )
+    assert summary == "1 problem(s) found"
 
 
 @pytest.mark.parametrize("command", ["check", "compile", "graph", "clean", "serve"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from project_files import write
 
-from pulpo.discover import ProjectConfig, ProjectError, discover, load_config
+from pulpo.discover import Location, ProjectConfig, ProjectError, discover, load_config, shown
 from pulpo.discover.importer import find_modules
 
 pytestmark = pytest.mark.unit
@@ -398,7 +398,8 @@ def test_a_failing_module_is_recorded_and_the_others_still_imported(tmp_path: Pa
 
     (failure,) = project.import_failures
     assert failure.module == "partly_app.a_broken"
-    assert str(failure.location) == "partly_app/a_broken.py:2"
+    assert failure.location == Location(root / "partly_app" / "a_broken.py", 2)
+    assert failure.also_breaks == ()
     assert failure.message == "RuntimeError: boom"
     assert [model.spec.name for model in project.models] == ["Survivor"]
 
@@ -427,15 +428,17 @@ def test_two_projects_with_the_same_package_name_do_not_mix(tmp_path: Path) -> N
     assert [model.spec.name for model in discover(first).models] == ["Alpha"]
 
 
-def test_relative_paths(tmp_path: Path) -> None:
-    root = write(
-        tmp_path / "rel",
-        {"pyproject.toml": pulpo_table("rel", "rel_app"), "rel_app/__init__.py": ""},
-    )
-    project = discover(root)
+def test_paths_are_shown_relative_to_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "rel"
+    project.mkdir()
+    inside = project / "rel_app" / "__init__.py"
+    monkeypatch.chdir(project)
 
-    assert project.relative(root / "rel_app" / "__init__.py") == "rel_app/__init__.py"
-    assert project.relative(tmp_path / "elsewhere.py") == str(tmp_path / "elsewhere.py")
+    assert shown(inside) == "rel_app/__init__.py"
+    assert shown(Path("rel_app/../rel_app/__init__.py")) == "rel_app/__init__.py"
+    assert shown(tmp_path / "elsewhere.py") == str((tmp_path / "elsewhere.py").resolve())
 
 
 def test_the_pokemon_example_is_discovered() -> None:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = ROOT / "tests" / "projects"
 
-Found = tuple[Code, str, int]
+Found = tuple[Code, Path, int]
 
 
 def pulpo_table(name: str, package: str) -> str:
@@ -40,7 +40,7 @@ def line_of(path: Path, marker: str) -> int:
 
 def at(root: Path, relative: str, marker: str, code: Code, *, below: int = 0) -> Found:
     """The problem ``code`` expected on the line of ``marker``, or ``below`` lines above it."""
-    return (code, relative, line_of(root / relative, marker) - below)
+    return (code, (root / relative).resolve(), line_of(root / relative, marker) - below)
 
 
 def found(diagnostics: list[Diagnostic]) -> list[Found]:
@@ -78,9 +78,10 @@ def test_every_datamodel_problem_in_one_run() -> None:
     )
 
 
-def test_datamodel_messages() -> None:
+def test_datamodel_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     root = PROJECTS / "bad_models"
     first_badge = line_of(root / "bad_models_app/models.py", "class Badge(") - 1
+    monkeypatch.chdir(root)  # a place inside a message is shown from the current directory
 
     messages = {(d.code, d.message) for d in check(root)}
 
@@ -188,7 +189,7 @@ def test_unsupported_field_in_a_nested_model(tmp_path: Path) -> None:
     assert (diagnostic.code, diagnostic.location) == (
         Code.UNSUPPORTED_FIELD_TYPE,
         Location(
-            "nested_bad_app/models.py",
+            root / "nested_bad_app/models.py",
             line_of(root / "nested_bad_app/models.py", "inner: Inner | None"),
         ),
     )
@@ -233,10 +234,13 @@ def test_every_operation_problem_in_one_run() -> None:
     ]
 
 
-def test_operation_lines_point_at_the_decorator_or_the_def() -> None:
+def test_operation_lines_point_at_the_decorator_or_the_def(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     root = PROJECTS / "bad_operations"
     names = root / "bad_operations_app" / "names.py"
-    by_code = {d.code: d for d in check(root) if d.location.path.endswith("names.py")}
+    monkeypatch.chdir(root)  # a place inside a message is shown from the current directory
+    by_code = {d.code: d for d in check(root) if d.location.path.name == "names.py"}
 
     # The duplicate is reported at its own decorator, the line above its def.
     duplicate = by_code[Code.DUPLICATE_OPERATION]
@@ -356,7 +360,7 @@ def test_two_result_types_of_one_name(tmp_path: Path) -> None:
 
     assert (diagnostic.code, diagnostic.location) == (
         Code.TYPE_NAME_CLASH,
-        Location("clash_app/ops.py", line_of(root / "clash_app/ops.py", '"clash.total"')),
+        Location(root / "clash_app/ops.py", line_of(root / "clash_app/ops.py", '"clash.total"')),
     )
     assert diagnostic.message == (
         "two different types are named 'Result' (clash_app.a_results and clash_app.b_results); "
@@ -507,6 +511,89 @@ def test_import_errors_are_reported_where_they_were_raised(tmp_path: Path) -> No
     ]
 
 
+MODELS_IMPORTED_TWICE = {
+    "imports_once_app/__init__.py": "",
+    "imports_once_app/battles.py": """
+        from imports_once_app.models import Trainer
+
+        TRAINERS = [Trainer]
+    """,
+    "imports_once_app/management.py": """
+        from imports_once_app import models
+
+        TRAINER = models.Trainer
+    """,
+    "imports_once_app/zz_ops.py": """
+        from pydantic import BaseModel
+
+        from pulpo import operation
+
+
+        class Done(BaseModel):
+            ok: bool
+
+
+        @operation("imports_once.ping")
+        async def ping() -> Done:
+            return Done(ok=True)
+    """,
+}
+
+
+@pytest.mark.parametrize(
+    ("models", "marker", "error"),
+    [
+        ("class Trainer(:\n    pass\n", "class Trainer(:", "SyntaxError: invalid syntax"),
+        (
+            "class Trainer:\n    pass\n\n\nTEAM = Unknown()\n",
+            "TEAM = Unknown()",
+            "NameError: name 'Unknown' is not defined",
+        ),
+    ],
+)
+def test_a_broken_module_is_reported_once_with_the_modules_it_breaks(
+    tmp_path: Path, models: str, marker: str, error: str
+) -> None:
+    root = write(
+        tmp_path,
+        {
+            "pyproject.toml": pulpo_table("imports_once", "imports_once_app"),
+            **MODELS_IMPORTED_TWICE,
+            "imports_once_app/models.py": models,
+        },
+    )
+
+    diagnostics = check(root)
+
+    # battles and management are imported before models, and fail first; the problem is
+    # still reported once, for the module whose file raised, where it raised.
+    assert found(diagnostics) == [at(root, "imports_once_app/models.py", marker, Code.IMPORT_ERROR)]
+    assert diagnostics[0].message == (
+        f"importing imports_once_app.models: {error} "
+        "(also breaks imports_once_app.battles, imports_once_app.management)"
+    )
+
+
+def test_different_errors_at_import_stay_separate_problems(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "pyproject.toml": pulpo_table("imports_once", "imports_once_app"),
+            **MODELS_IMPORTED_TWICE,
+            "imports_once_app/models.py": "class Trainer(:\n",
+            "imports_once_app/management.py": "raise RuntimeError('not configured')\n",
+        },
+    )
+
+    diagnostics = check(root)
+
+    assert [str(d.message) for d in diagnostics] == [
+        "importing imports_once_app.management: RuntimeError: not configured",
+        "importing imports_once_app.models: SyntaxError: invalid syntax "
+        "(also breaks imports_once_app.battles)",
+    ]
+
+
 def test_a_syntax_error_in_a_package_init(tmp_path: Path) -> None:
     root = write(
         tmp_path,
@@ -517,14 +604,18 @@ def test_a_syntax_error_in_a_package_init(tmp_path: Path) -> None:
         },
     )
 
-    diagnostics = check(root)
+    (diagnostic,) = check(root)
 
-    assert {d.code for d in diagnostics} == {Code.IMPORT_ERROR}
-    assert diagnostics[0].location == Location("bad_init_app/__init__.py", 1)
-    assert "SyntaxError" in diagnostics[0].message
+    assert diagnostic.code == Code.IMPORT_ERROR
+    assert diagnostic.location == Location(root / "bad_init_app/__init__.py", 1)
+    # Importing bad_init_app.models imports the package first, so it fails the same way.
+    assert diagnostic.message == (
+        "importing bad_init_app: SyntaxError: '(' was never closed "
+        "(also breaks bad_init_app.models)"
+    )
 
 
-def test_nothing_declared(tmp_path: Path) -> None:
+def test_nothing_declared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = write(
         tmp_path,
         {
@@ -537,10 +628,11 @@ def test_nothing_declared(tmp_path: Path) -> None:
     (diagnostic,) = check(root)
 
     assert diagnostic == Diagnostic(
-        Location("pyproject.toml", 1),
+        Location(root / "pyproject.toml", 1),
         Code.NOTHING_DECLARED,
         "no @datamodel or @operation found in packages ['empty_app']",
     )
+    monkeypatch.chdir(root)
     assert str(diagnostic) == (
         "pyproject.toml:1: NOTHING_DECLARED no @datamodel or @operation found in packages "
         "['empty_app']"
@@ -556,13 +648,36 @@ def test_nothing_declared_is_not_added_to_other_problems(tmp_path: Path) -> None
         },
     )
 
-    assert found(check(root)) == [(Code.IMPORT_ERROR, "only_broken_app/__init__.py", 1)]
+    assert found(check(root)) == [
+        at(root, "only_broken_app/__init__.py", "raise ImportError", Code.IMPORT_ERROR)
+    ]
 
 
-def test_diagnostic_line_format() -> None:
-    diagnostic = Diagnostic(Location("app/models.py", 12), Code.UNKNOWN_MODEL, "X.y: unknown")
+def test_diagnostic_line_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    models = tmp_path / "app" / "models.py"
+    diagnostic = Diagnostic(Location(models, 12), Code.UNKNOWN_MODEL, "X.y: unknown")
 
     assert str(diagnostic) == "app/models.py:12: UNKNOWN_MODEL X.y: unknown"
+
+
+def test_a_location_is_shown_relative_to_the_current_directory_when_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "shop"
+    (project / "app").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(project)
+    location = Location("app/models.py", 3)  # relative: made absolute where it is created
+
+    assert location.path == project.resolve() / "app" / "models.py"
+    assert str(location) == "app/models.py:3"
+    monkeypatch.chdir(project / "app")
+    assert str(location) == "models.py:3"
+    monkeypatch.chdir(tmp_path)
+    assert str(location) == "shop/app/models.py:3"
+    monkeypatch.chdir(tmp_path / "elsewhere")  # not below: absolute, never ../
+    assert str(location) == f"{project.resolve()}/app/models.py:3"
 
 
 def test_every_code_is_covered_by_these_projects(tmp_path: Path) -> None:
