@@ -12,10 +12,9 @@ PYTEST := $(BIN)/python -m pytest
 .PHONY: setup docker-engine demo test-unit test-cli test-generation test-e2e test-docker test-all \
 	lint bench clean
 
-$(INSTALLED): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# Says what it installs and for how long; pip's output only when pip fails.
+$(INSTALLED): pyproject.toml scripts/setup_venv.py
+	$(PYTHON) scripts/setup_venv.py --venv $(VENV)
 	touch $(INSTALLED)
 
 setup: $(INSTALLED)
