@@ -33,6 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pulpo.run import images
+from pulpo.run.progress import Lines
 from pulpo.run.stack import PUBLISHED_PORTS, Stack, down, prepare, up
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,9 +52,9 @@ def main() -> int:
     else:
         offline = not images.registry_reachable()
 
-    def say(line: str) -> None:
-        if args.verbose:
-            console.print(f"  {line}", markup=False)
+    say = Lines(
+        (lambda line: console.print(f"  {line}", markup=False)) if args.verbose else _ignore
+    )
 
     rows: list[tuple[str, float, str]] = []
     with tempfile.TemporaryDirectory(prefix="pulpo-bench-") as scratch:
@@ -68,10 +69,10 @@ def main() -> int:
                 cache = Path(scratch) / "cache"
                 os.environ[images.CACHE_VARIABLE] = str(cache)
                 forget_offline_images(client)
-                seconds = timed(lambda: up(stack, announce=say))
+                seconds = timed(lambda: up(stack, report=say))
                 rows.append(("from scratch: cache, base images, images, up", seconds, "1 run"))
                 down(stack, volumes=True)
-            prepare(stack, announce=say)  # base images and wheelhouses, as a user has them
+            prepare(stack, report=say)  # base images and wheelhouses, as a user has them
             services = [
                 name
                 for name in ("api", "flows", "mongodb", "prefect-server")
@@ -82,9 +83,9 @@ def main() -> int:
             rows.append(("cold image build (--no-cache)", seconds, ", ".join(services)))
             stack.variables.clear()
             stack.variables.update({port.variable: str(free_port()) for port in PUBLISHED_PORTS})
-            seconds = timed(lambda: up(stack, announce=say))
+            seconds = timed(lambda: up(stack, report=say))
             rows.append(("warm up to healthy", seconds, "images built, stack down"))
-            seconds = timed(lambda: up(stack, announce=say))
+            seconds = timed(lambda: up(stack, report=say))
             rows.append(("no-op up", seconds, "stack up and unchanged"))
         finally:
             down(stack, volumes=True)
@@ -95,6 +96,10 @@ def main() -> int:
         table.add_row(name, f"{seconds:.1f}", note)
     console.print(table)
     return 0
+
+
+def _ignore(line: str) -> None:
+    return None
 
 
 def timed(action: Callable[[], object]) -> float:

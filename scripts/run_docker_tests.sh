@@ -4,13 +4,16 @@
 #   scripts/run_docker_tests.sh [--build] [--keep-up] [--filter EXPR] [-- PYTEST ARGS...]
 #
 #   --build        rebuild every image of the stack (Docker's layer cache still applies)
-#   --keep-up      leave the stack running afterwards; the next run reuses it as it is
+#   --keep-up      leave the stack running afterwards, in dev mode (docker-compose.dev.yml:
+#                  the project mounted, api and flows restarted on change); the next run
+#                  reuses it, and an edit of the example rebuilds no image
 #   --filter EXPR  only the tests matching EXPR (pytest -k)
 #
 # Images are built offline (local stand-ins, see pulpo/run/images.py) when no container
 # registry is reachable, or when PULPO_OFFLINE=1. When a test fails, the state of every
 # service is printed, with the last log lines of the API, the flows and any service that
 # is not healthy. Unless --keep-up, the stack is removed at the end, volumes included.
+# Progress (images being built, services becoming healthy) is printed as "[docker]" lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,18 +28,20 @@ pytest_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --build) export PULPO_DOCKER_BUILD=1 ;;
-        --keep-up) keep_up=1 ;;
+        --keep-up) keep_up=1; export PULPO_DOCKER_DEV=1 ;;
         --filter) shift; [ $# -gt 0 ] || { echo "--filter needs an expression" >&2; exit 2; }
                   pytest_args+=(-k "$1") ;;
         --filter=*) pytest_args+=(-k "${1#--filter=}") ;;
         --) shift; pytest_args+=("$@"); break ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
 done
 
 [ -x "$PYTHON" ] || { echo "no virtualenv at ${VENV}: run \`make setup\` first" >&2; exit 2; }
+# Self-contained images, as deployed, unless the stack is kept up for the next run.
+export PULPO_DOCKER_DEV=${PULPO_DOCKER_DEV:-0}
 
 # The fixture leaves the stack up for us; this script decides what happens to it.
 status=0
@@ -55,7 +60,8 @@ if [ -f "${PROJECT}/generated/docker-compose.yml" ]; then
     fi
 fi
 # Stacks a test starts for itself are removed by that test; sweep up after an interrupted run.
-for extra in "${PULPO_DOCKER_TEST_PROJECT}-ports" "${PULPO_DOCKER_TEST_PROJECT}-broken"; do
+for extra in "${PULPO_DOCKER_TEST_PROJECT}-ports" "${PULPO_DOCKER_TEST_PROJECT}-broken" \
+    "${PULPO_DOCKER_TEST_PROJECT}-dev"; do
     if [ -n "$(docker ps -aq --filter "label=com.docker.compose.project=${extra}")" ]; then
         COMPOSE_PROJECT_NAME="$extra" "$PULPO" down "$PROJECT" -v >/dev/null || true
     fi

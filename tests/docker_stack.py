@@ -9,12 +9,19 @@ Docker pipeline test in ``tests/e2e`` share one stack per session:
 * images are built offline (local stand-ins) when no registry is reachable
   (one DNS lookup), or when ``PULPO_OFFLINE=1``; ``PULPO_DOCKER_BUILD=1`` rebuilds;
 * at the end the stack goes ``down -v``, unless ``PULPO_KEEP_UP=1``: then it keeps
-  running and the next session reuses it as it is.
+  running and the next session reuses it as it is;
+* a kept-up stack runs in dev mode (``docker-compose.dev.yml``; ``PULPO_DOCKER_DEV``
+  says otherwise): the project is mounted, the images' tags ignore its source, so a
+  rerun after an edit of the example rebuilds nothing; the API and flows containers
+  are restarted when the example or its generated package changed since they started;
+* what takes long (images, waiting for healthy services) is reported as it happens,
+  ``[docker]`` lines in pytest's terminal (:func:`terminal_lines`).
 
 Without a Docker engine the tests are skipped with the reason, except under CI
 (``CI`` set), where that is an error: CI provides the engine.
 """
 
+import filecmp
 import os
 import shutil
 import socket
@@ -112,16 +119,86 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _project_copy() -> Path:
-    """The example, copied where a kept-up stack finds it again next session."""
-    project = Path(tempfile.gettempdir()) / "pulpo-docker-tests" / "pokemon"
+def sync_example(project: Path) -> None:
+    """Make ``project`` a copy of the example, writing only the files that differ.
+
+    A dev-mode stack watches the project: rewriting unchanged files would restart it.
+    """
     project.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(project / "pokemon", ignore_errors=True)
+
+    def copy_if_changed(source: str, target: str) -> None:
+        if not (os.path.exists(target) and filecmp.cmp(source, target, shallow=False)):
+            shutil.copyfile(source, target)
+
+    ignore = shutil.ignore_patterns("__pycache__")
     shutil.copytree(
-        EXAMPLE / "pokemon", project / "pokemon", ignore=shutil.ignore_patterns("__pycache__")
+        EXAMPLE / "pokemon",
+        project / "pokemon",
+        ignore=ignore,
+        copy_function=copy_if_changed,
+        dirs_exist_ok=True,
     )
-    shutil.copyfile(EXAMPLE / "pyproject.toml", project / "pyproject.toml")
-    return project
+    for path in sorted((project / "pokemon").rglob("*.py"), reverse=True):
+        if "__pycache__" not in path.parts and not (EXAMPLE / path.relative_to(project)).exists():
+            path.unlink()  # gone from the example
+    copy_if_changed(str(EXAMPLE / "pyproject.toml"), str(project / "pyproject.toml"))
+
+
+def offline_mode() -> bool:
+    """``PULPO_OFFLINE`` when set; else offline when no registry is reachable."""
+    from pulpo.run import images
+
+    if os.environ.get(images.OFFLINE_VARIABLE):
+        return images.offline_requested()
+    return not images.registry_reachable()
+
+
+def terminal_lines(request: pytest.FixtureRequest) -> Any:
+    """A :class:`~pulpo.run.progress.Lines` reporter writing ``[docker] ...`` to pytest's terminal.
+
+    It writes at once, past pytest's output capturing: building takes minutes.
+    """
+    from pulpo.run.progress import Lines
+
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+
+    def write(line: str) -> None:
+        if reporter is None:
+            return
+        if capture is None:
+            reporter.write_line(f"[docker] {line}")
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"[docker] {line}")
+
+    return Lines(write)
+
+
+def _source_digest(project: Path) -> str:
+    """What the API and flows containers run in dev mode: the domain and the generated code."""
+    from pulpo.run.images import content_tag
+
+    return content_tag(project, ["pokemon", "generated", "pyproject.toml"])
+
+
+def _restart_if_stale(running: "RunningStack", since: float, lines: Any) -> None:
+    """Restart api and flows when they started before ``since`` (wall clock), then wait.
+
+    Their watchers would restart them too, a moment later: restarting here means
+    the tests never meet a service in the middle of its reload.
+    """
+    from datetime import datetime
+
+    stale = []
+    for service in ("api", "flows") if running.has_flows else ("api",):
+        started = running.container(service).attrs["State"]["StartedAt"]
+        if datetime.fromisoformat(started[:26].rstrip("Z") + "+00:00").timestamp() < since:
+            stale.append(service)
+    if stale:
+        with lines.step(f"dev mode: the code changed, restarting {', '.join(stale)}"):
+            running.compose("restart", *stale)
+            running.wait_healthy()
 
 
 def _ports(client: Any, stack: Any) -> dict[str, str]:
@@ -144,47 +221,39 @@ def _ports(client: Any, stack: Any) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def docker_stack(request: pytest.FixtureRequest) -> Iterator[RunningStack]:
     """The Pokemon stack, built and healthy; ``down -v`` at the end unless PULPO_KEEP_UP=1."""
-    from pulpo.run import images
+    from pulpo.run.progress import seconds
     from pulpo.run.stack import Stack, down, up
 
     client = _engine_or_skip()
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-
-    def announce(line: str) -> None:
-        """Print at once, past pytest's output capturing: building takes minutes."""
-        if reporter is None:
-            return
-        if capture is None:
-            reporter.write_line(f"[docker] {line}")
-            return
-        with capture.global_and_fixture_disabled():
-            reporter.write_line(f"[docker] {line}")
-
-    if os.environ.get(images.OFFLINE_VARIABLE):
-        offline = images.offline_requested()
-    else:
-        offline = not images.registry_reachable()
-    project = _project_copy()
-    stack = Stack.load(project, offline=offline, test=True, project_name=COMPOSE_PROJECT)
+    lines = terminal_lines(request)
+    offline = offline_mode()
+    keep_up = os.environ.get("PULPO_KEEP_UP") == "1"
+    dev = os.environ.get("PULPO_DOCKER_DEV", "1" if keep_up else "0") == "1"
+    # The example's copy, where a kept-up stack finds it again next session.
+    project = Path(tempfile.gettempdir()) / "pulpo-docker-tests" / "pokemon"
+    before = _source_digest(project) if (project / "generated").is_dir() else ""
+    sync_example(project)
+    stack = Stack.load(project, offline=offline, test=True, dev=dev, project_name=COMPOSE_PROJECT)
     stack.variables.update(_ports(client, stack))
     stack.variables["PULPO_BIND_ADDRESS"] = "127.0.0.1"
-    keep_up = os.environ.get("PULPO_KEEP_UP") == "1"
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     try:
-        up(stack, build=os.environ.get("PULPO_DOCKER_BUILD") == "1", announce=announce)
+        up(stack, build=os.environ.get("PULPO_DOCKER_BUILD") == "1", report=lines)
+        running = RunningStack(stack=stack, client=client, offline=offline)
+        if dev and before and _source_digest(project) != before:
+            _restart_if_stale(running, started_at, lines)
     except BaseException:
         if not keep_up:
             down(stack, volumes=True)
         raise
-    announce(f"stack {COMPOSE_PROJECT} ready in {time.monotonic() - started:.1f} s")
-    running = RunningStack(stack=stack, client=client, offline=offline)
+    mode = " (dev mode)" if dev else ""
+    lines.say(f"stack {COMPOSE_PROJECT}{mode} ready in {seconds(time.monotonic() - started)}")
     yield running
     if request.session.testsfailed:
-        report(running, announce)
+        report(running, lines.say)
     if keep_up:
         if not os.environ.get("PULPO_DOCKER_RUNNER"):  # the runner script says it itself
-            announce(f"PULPO_KEEP_UP=1: {COMPOSE_PROJECT} keeps running ({running.api_url})")
+            lines.say(f"PULPO_KEEP_UP=1: {COMPOSE_PROJECT} keeps running ({running.api_url})")
     else:
         down(stack, volumes=True)
 

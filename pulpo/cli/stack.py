@@ -14,10 +14,6 @@ from pulpo.cli.tables import print_table
 from pulpo.discover import ProjectError
 
 
-def _say(line: str) -> None:
-    err.print(line, markup=False)
-
-
 @reports_errors
 def up_command(
     project: ProjectArgument = Path("."),
@@ -42,15 +38,30 @@ def up_command(
             help="Add docker-compose.test.yml: a test database, short timeouts, a test-runner.",
         ),
     ] = False,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev",
+            help="Development mode: mount the project into the API and flows containers "
+            "and restart them when it changes (edit, `pulpo compile`, live in seconds).",
+        ),
+    ] = False,
 ) -> None:
     """Compile, build what changed, start the Docker stack and wait until it is healthy."""
+    from pulpo.cli.progress import RichReporter
     from pulpo.run.stack import Stack, up
 
-    stack = Stack.load(project, offline=offline, test=test)
-    urls = up(stack, build=build, wait_seconds=wait_timeout, announce=_say)
+    stack = Stack.load(project, offline=offline, test=test, dev=dev)
+    urls = up(stack, build=build, wait_seconds=wait_timeout, report=RichReporter(err))
     width = max(len(name) for name in urls)
     for name, url in urls.items():
         out.print(f"{name.ljust(width)}  {url}", markup=False)
+    if dev:
+        err.print(
+            f"dev mode: {stack.root} is mounted into api and flows; they restart when a "
+            "Python file changes (run `pulpo compile` after editing the domain)",
+            markup=False,
+        )
 
 
 @reports_errors

