@@ -87,7 +87,7 @@ class RichSteps:
     def __init__(self) -> None:
         from rich.console import Console
 
-        self.console = Console(highlight=False)
+        self.console = Console(highlight=False, soft_wrap=True)  # a log line stays one line
 
     def run(self, title: str, step: Callable[[Callable[[str], None]], bool]) -> bool:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
