@@ -152,14 +152,21 @@ def ops_list_command(project: ProjectArgument = Path(".")) -> None:
 def ops_run_command(
     name: Annotated[str, typer.Argument(help="The dotted operation name.")],
     project: ProjectArgument = Path("."),
-    input: Annotated[str, typer.Option("--input", "-i", help="The input as a JSON object.")] = "{}",
+    input: Annotated[
+        str | None,
+        typer.Option(
+            "--input", "-i", help="The input as a JSON object (default: its first example)."
+        ),
+    ] = None,
 ) -> None:
     """Run one operation in-process against MONGODB_URL (or the embedded database)."""
     from pulpo.run.database import database_server
-    from pulpo.run.operations import run
+    from pulpo.run.operations import example_input, find_operation, run
     from pulpo.run.serve import embedded_data_dir
 
     found = valid_project(project)
+    if input is None and (example := example_input(find_operation(found, name))) is not None:
+        err.print(f"no --input: running {name} with its example input {example}", markup=False)
     with database_server(embedded_data_dir(found)) as server:
         result = run(found, name, input, server.url)
     out.print(json.dumps(result, indent=2), markup=False)

@@ -18,7 +18,7 @@ class OperationSpec:
     its full dotted name); :mod:`pulpo.discover` resolves them.
     ``inputs`` maps one of this operation's parameters to ``"stage.field"``: the
     field of a preceding stage's output that feeds it when the operations run as
-    a flow.
+    a flow. ``examples`` are named example inputs, as written (validated later).
     """
 
     function: Callable[..., Any]
@@ -29,6 +29,7 @@ class OperationSpec:
     retry_delay_seconds: float = 0.0
     timeout: float | None = None
     inputs: Mapping[str, str] = field(default_factory=dict)
+    examples: tuple[tuple[str, Any], ...] = ()
 
     @property
     def parts(self) -> list[str]:
@@ -52,6 +53,7 @@ def operation(
     retry_delay_seconds: float = 0.0,
     timeout: float | None = None,
     inputs: Mapping[str, str] | None = None,
+    examples: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]] = (),
     description: str | None = None,
 ) -> Callable[[FunctionT], FunctionT]:
     """Declare an async function as the operation ``name``.
@@ -70,6 +72,16 @@ def operation(
     ``after`` names sibling operations that must finish first; siblings with no
     order between them may run concurrently. ``retries``, ``retry_delay_seconds``
     and ``timeout`` (seconds) are applied when the operation runs in a flow.
+
+    ``examples`` are example inputs, as JSON-like dicts: a list, or a mapping
+    of names to inputs. They are the request examples of the operation's
+    OpenAPI, and the first one is the input ``pulpo ops run``, ``pulpo flows run``
+    and the served flow deployments use when none is given::
+
+        @operation("pokemon.management.catch",
+                   examples=[{"trainer_name": "Ash", "pokemon_name": "Pikachu",
+                              "element": "Electric"}])
+
     The function is returned unchanged but for one attribute.
     """
 
@@ -83,11 +95,24 @@ def operation(
             retry_delay_seconds=retry_delay_seconds,
             timeout=timeout,
             inputs=dict(inputs or {}),
+            examples=_named(examples),
         )
         setattr(function, _ATTRIBUTE, spec)
         return function
 
     return mark
+
+
+def _named(examples: Any) -> tuple[tuple[str, Any], ...]:
+    """``[{...}, {...}]`` → ``(("example 1", {...}), ...)``; a mapping keeps its names.
+
+    Nothing is checked here: validation reports an example that is not a valid input.
+    """
+    if isinstance(examples, Mapping):
+        return tuple((str(name), value) for name, value in examples.items())
+    if isinstance(examples, str | bytes) or not isinstance(examples, Sequence):
+        return (("example 1", examples),)  # not a list: validation says so
+    return tuple((f"example {number}", value) for number, value in enumerate(examples, 1))
 
 
 def operation_spec(obj: object) -> OperationSpec | None:

@@ -11,12 +11,13 @@ import json
 import os
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import BaseModel, ValidationError
 
 from pulpo.data import connection
 from pulpo.discover import DiscoveredOperation, Project
 from pulpo.errors import DomainError, PulpoError
-from pulpo.validate import OperationSignature, read_signature
+from pulpo.validate import read_signature
+from pulpo.validate.signature import input_model
 
 
 class OperationFailed(PulpoError):
@@ -37,19 +38,19 @@ def find_operation(project: Project, name: str) -> DiscoveredOperation:
     raise PulpoError(f"unknown operation {name!r} (known: {known})")
 
 
-def input_model(name: str, signature: OperationSignature) -> type[BaseModel]:
-    """The request model of an operation, as the generated app declares it."""
-    if signature.input_model is not None:
-        return signature.input_model
-    fields: dict[str, Any] = {
-        item.name: (item.annotation, ... if item.required else item.default)
-        for item in signature.inputs
-    }
-    return create_model(f"{name}.input", __config__=ConfigDict(extra="forbid"), **fields)
+def example_input(operation: DiscoveredOperation) -> str | None:
+    """The operation's first example input as JSON, or None if it declares none."""
+    examples = operation.spec.examples
+    return json.dumps(examples[0][1]) if examples else None
 
 
-def parse_input(operation: DiscoveredOperation, raw: str) -> dict[str, Any] | BaseModel:
-    """Validate JSON input for ``operation``; a model instance or keyword arguments."""
+def parse_input(operation: DiscoveredOperation, raw: str | None) -> dict[str, Any] | BaseModel:
+    """Validate JSON input for ``operation`` (``None``: its first example, else ``{}``).
+
+    Returns a model instance or keyword arguments.
+    """
+    if raw is None:
+        raw = example_input(operation) or "{}"
     signature, _ = read_signature(operation.spec)
     assert signature is not None, "the project was validated before"
     model = input_model(operation.spec.name, signature)
@@ -93,7 +94,7 @@ async def run_operation(
         await connection.close()
 
 
-def run(project: Project, name: str, raw_input: str, url: str) -> dict[str, Any]:
+def run(project: Project, name: str, raw_input: str | None, url: str) -> dict[str, Any]:
     operation = find_operation(project, name)
     arguments = parse_input(operation, raw_input)
     return asyncio.run(run_operation(project, operation, arguments, url))

@@ -18,7 +18,7 @@ from pulpo.discover.hierarchy import DependencyCycle, build_tree, resolve_after,
 from pulpo.discover.project import DiscoveredModel, DiscoveredOperation, Location, Project
 from pulpo.discover.source import locate
 from pulpo.validate.diagnostics import Code, Diagnostic
-from pulpo.validate.signature import read_signature
+from pulpo.validate.signature import example_problems, read_signature
 from pulpo.validate.types import is_model, named_types, unsupported_reason
 
 RESERVED_FIELDS = {"id": "is reserved for the document id ('_id') in the generated API"}
@@ -217,12 +217,15 @@ def _check_operation(project: Project, operation: DiscoveredOperation) -> Iterat
             Code.INVALID_RUN_OPTION,
             f"{spec.name}: retries and retry_delay_seconds must be ≥ 0 and timeout > 0",
         )
-    _, problems = read_signature(spec)
+    signature, problems = read_signature(spec)
     for problem in problems:
         where = _operation_location(
             project, operation, problem.member, at="returns" if problem.at_returns else "def"
         )
         yield Diagnostic(where, problem.code, f"{spec.name}: {problem.message}")
+    if signature is not None:
+        for message in example_problems(spec, signature):
+            yield Diagnostic(here(), Code.INVALID_EXAMPLE, f"{spec.name}: {message}")
 
 
 def _check_operation_names(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
 from pulpo.declare import OperationSpec
 from pulpo.validate.diagnostics import Code
 from pulpo.validate.types import is_model, strip_annotated, unsupported_reason
@@ -164,3 +166,37 @@ def _problem(code: Code, parameter: inspect.Parameter, message: str) -> Signatur
 
 def _is_literal_default(value: Any) -> bool:
     return type(value) in _LITERAL_DEFAULTS or isinstance(value, enum.Enum)
+
+
+def input_model(name: str, signature: OperationSignature) -> type[BaseModel]:
+    """The request model of an operation, as the generated app declares it.
+
+    The operation's one pydantic-model parameter, or a model built from its
+    parameters (unknown fields forbidden, defaults kept).
+    """
+    if signature.input_model is not None:
+        return signature.input_model
+    fields: dict[str, Any] = {
+        item.name: (item.annotation, ... if item.required else item.default)
+        for item in signature.inputs
+    }
+    return create_model(f"{name}.input", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def example_problems(spec: OperationSpec, signature: OperationSignature) -> list[str]:
+    """Why each of the operation's ``examples`` is not a valid input; empty when all are."""
+    if not spec.examples:
+        return []
+    model = input_model(spec.name, signature)
+    problems = []
+    for name, example in spec.examples:
+        if not isinstance(example, dict):
+            problems.append(f"example {name!r} must be a dict of inputs, not {example!r:.60}")
+            continue
+        try:
+            model.model_validate(example)
+        except ValidationError as error:
+            first = error.errors(include_url=False)[0]
+            where = ".".join(str(part) for part in first["loc"]) or "input"
+            problems.append(f"example {name!r} is not a valid input: {where}: {first['msg']}")
+    return problems

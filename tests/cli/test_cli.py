@@ -175,7 +175,7 @@ def test_check_a_bad_project_reports_every_problem_on_its_own_line(tmp_path: Pat
     assert result.stdout == ""
     *problems, summary = result.error_lines
     assert summary == f"{len(problems)} problem(s) found"
-    assert len(problems) == 21
+    assert len(problems) == 23
     for line in problems:
         assert DIAGNOSTIC_LINE.match(line), line
     assert f"bad_operations_app/names.py:{sync_def}: NOT_ASYNC shop.sync: operations must be " in (
@@ -192,6 +192,7 @@ def test_check_a_bad_project_reports_every_problem_on_its_own_line(tmp_path: Pat
         "DUPLICATE_OPERATION",
         "NAME_CONFLICT",
         "INVALID_RUN_OPTION",
+        "INVALID_EXAMPLE",
         "MISSING_PARAMETER_TYPE",
         "MISSING_RETURN_TYPE",
         "UNSUPPORTED_PARAMETER",
@@ -452,8 +453,8 @@ def test_graph_prints_both_mermaid_diagrams(compiled: Path) -> None:
     assert "    class Pokemon {\n        <<datamodel>>" in models
     assert "    class Trainer {\n        <<datamodel>>" in models
     assert "    class FightResult {" in models
-    assert "        +list~Attack~ attacks" in models
-    assert "    Pokemon *-- Attack : attacks" in models
+    assert "        +list~str~ attacks" in models
+    assert "    FightResult *-- Round : rounds" in models
     assert operations.startswith("```mermaid\nflowchart TD\n")
     assert 'subgraph pokemon_evolution["pokemon.evolution"]' in operations
     assert "pokemon_evolution_stage1 --> pokemon_evolution_stage2" in operations
@@ -624,7 +625,7 @@ def trainer_name() -> Iterator[str]:
 def test_ops_run_prints_the_output_and_stores_in_the_given_database(
     compiled: Path, database_env: dict[str, str], trainer_name: str, mongodb_url: str
 ) -> None:
-    payload = json.dumps({"trainer_name": trainer_name, "region": "kanto"})
+    payload = json.dumps({"trainer_name": trainer_name, "region": "kanto"})  # any casing
 
     result = pulpo_cli(
         "ops",
@@ -642,7 +643,7 @@ def test_ops_run_prints_the_output_and_stores_in_the_given_database(
     assert output == {
         "trainer_id": output["trainer_id"],
         "trainer_name": trainer_name,
-        "region": "kanto",
+        "region": "Kanto",
     }
     assert re.fullmatch(r"[0-9a-f]{24}", output["trainer_id"])
     client: MongoClient[dict[str, object]] = MongoClient(mongodb_url, serverSelectionTimeoutMS=5000)
@@ -654,13 +655,14 @@ def test_ops_run_prints_the_output_and_stores_in_the_given_database(
         (output["trainer_id"], trainer_name)
     ]
 
+    elsewhere = json.dumps({"trainer_name": trainer_name, "region": "Johto"})
     again = pulpo_cli(
         "ops",
         "run",
         "pokemon.management.trainer_create",
         compiled,
         "-i",
-        payload,
+        elsewhere,
         cwd=compiled.parent,
         env=database_env,
     )
@@ -669,8 +671,24 @@ def test_ops_run_prints_the_output_and_stores_in_the_given_database(
     assert again.stdout == ""
     assert again.one_error_line() == (
         "error: pokemon.management.trainer_create failed (409): "
-        f"Trainer with name={trainer_name!r} already exists"
+        f"Trainer {trainer_name!r} is registered in Kanto, not Johto"
     )
+
+
+def test_ops_run_without_input_runs_the_first_example(
+    compiled: Path, database_env: dict[str, str]
+) -> None:
+    result = pulpo_cli(
+        "ops", "run", "pokemon.management.catch", compiled, cwd=compiled.parent, env=database_env
+    )
+
+    assert result.code == 0, result.stderr
+    assert result.stderr.strip() == (
+        "no --input: running pokemon.management.catch with its example input "
+        '{"trainer_name": "Ash", "pokemon_name": "Charmander", "element": "Fire"}'
+    )
+    output = json.loads(result.stdout)
+    assert (output["success"], output["pokemon_name"]) == (True, "Charmander")
 
 
 @pytest.mark.parametrize(

@@ -206,10 +206,13 @@ def test_every_operation_problem_in_one_run() -> None:
     names = "bad_operations_app/names.py"
     signatures = "bad_operations_app/signatures.py"
     flows = "bad_operations_app/flows.py"
+    examples = "bad_operations_app/examples.py"
 
     diagnostics = check(root)
 
     assert found(diagnostics) == [
+        at(root, examples, '@operation("shop.refund"', Code.INVALID_EXAMPLE),
+        at(root, examples, '@operation("shop.gift"', Code.INVALID_EXAMPLE),
         at(root, flows, '@operation("flow.first", after="missing")', Code.UNKNOWN_DEPENDENCY),
         at(root, flows, '@operation("flow.ping", after="pong")', Code.DEPENDENCY_CYCLE),
         at(root, flows, '@operation("flow.loop", after="loop")', Code.DEPENDENCY_CYCLE),
@@ -260,6 +263,9 @@ def test_operation_messages() -> None:
         "flow.first: after='missing' is not a sibling operation (siblings: count, ping, pong, "
         "loop, report, audit, bogus, shape, fed)",
         "after= order loops: flow.ping → flow.pong → flow.ping",
+        "shop.refund: example 'example 1' is not a valid input: amount: Input should be a valid "
+        "integer, unable to parse string as an integer",
+        "shop.gift: example 'wrapped' is not a valid input: colour: Extra inputs are not permitted",
         "flow.loop: after='loop' makes the operation wait for itself",
         "flow.report: inputs['total']: Count has no field 'missing'",
         "flow.audit: inputs['total'] reads from 'count', which is not in after=",
