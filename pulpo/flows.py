@@ -5,11 +5,15 @@ this module; it reads flow outputs through :mod:`pulpo.data.flow_results`.
 
 A group flow runs the steps of one stage with :func:`concurrently`, builds the
 input of a later step with :func:`fill`, and, like every flow, ends with
-:func:`store_result`.
+:func:`store_result`. Every task runs its operation inside :func:`step`, which
+says when it starts and how it ended.
 """
 
 import asyncio
-from collections.abc import Awaitable
+import logging
+import time
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from prefect.runtime import flow_run
@@ -18,6 +22,36 @@ from pydantic import BaseModel
 from pulpo.data import flow_results
 
 M = TypeVar("M", bound=BaseModel)
+
+STEP_LOGGER = "pulpo.flows"
+"""The logger :func:`step` reports to. Listed in PREFECT_LOGGING_EXTRA_LOGGERS (as the
+generated flows image does), its records reach the Prefect server with the run they
+belong to, so the UI and ``prefect deployment run --watch`` show them; ``pulpo flows
+run`` prints them."""
+
+_steps = logging.getLogger(STEP_LOGGER)
+# Progress is what this logger is for: without a level of its own it would inherit the
+# root logger's WARNING and say nothing.
+_steps.setLevel(logging.INFO)
+
+
+@contextmanager
+def step(name: str) -> Iterator[None]:
+    """Report the operation ``name`` as started, then as completed or failed, with its time::
+
+    pokemon.evolution.stage1 started
+    pokemon.evolution.stage1 completed in 0.04 s
+    """
+    _steps.info("%s started", name)
+    started = time.perf_counter()
+    try:
+        yield
+    except BaseException as error:
+        elapsed = time.perf_counter() - started
+        reason = getattr(error, "detail", None) or str(error) or type(error).__name__
+        _steps.info("%s failed after %.2f s: %s", name, elapsed, reason)
+        raise
+    _steps.info("%s completed in %.2f s", name, time.perf_counter() - started)
 
 
 async def concurrently(*steps: Awaitable[Any]) -> list[Any]:

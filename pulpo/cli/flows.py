@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from pulpo.cli.common import ProjectArgument, out, reports_errors, valid_project
+from pulpo.cli.common import ProjectArgument, err, out, reports_errors, valid_project
 from pulpo.cli.tables import print_table
 
 flows_app = typer.Typer(
@@ -33,19 +33,32 @@ def flows_list_command(project: ProjectArgument = Path(".")) -> None:
 def flows_run_command(
     name: Annotated[str, typer.Argument(help="A group or operation name, e.g. pokemon.evolution.")],
     project: ProjectArgument = Path("."),
-    input: Annotated[str, typer.Option("--input", "-i", help="The input as a JSON object.")] = "{}",
+    input: Annotated[
+        str | None,
+        typer.Option(
+            "--input", "-i", help="The input as a JSON object (default: the flow's example)."
+        ),
+    ] = None,
 ) -> None:
     """Run a flow in-process against MONGODB_URL (or the embedded database); print its result.
 
+    Each step is printed (on stderr) as it starts and ends; the result is JSON on stdout.
+    Without --input the flow runs with its example input, from the operations' examples.
     Uses the Prefect server at PREFECT_API_URL, or a temporary local one when it is unset.
     """
     from pulpo.run.database import database_server
-    from pulpo.run.flows import load_flows, parse_input, run
+    from pulpo.run.flows import example_input, load_flows, parse_input, run
     from pulpo.run.serve import embedded_data_dir
 
     found = valid_project(project)
     flows = load_flows(found)
+    if input is None and (example := example_input(flows, name)) is not None:
+        err.print(f"no --input: running {name} with its example input {example}", markup=False)
     body = parse_input(flows, name, input)
     with database_server(embedded_data_dir(found)) as server:
-        result = run(found, flows, name, body, server.url)
+        result = run(found, flows, name, body, server.url, announce=_step_line)
     out.print(json.dumps(result, indent=2), markup=False)
+
+
+def _step_line(line: str) -> None:
+    err.print(line, markup=False)

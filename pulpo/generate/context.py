@@ -12,7 +12,7 @@ from pulpo.declare.naming import pascal_case, route_path, snake_case
 from pulpo.discover.project import DiscoveredModel, DiscoveredOperation, Project
 from pulpo.generate.annotations import Imports, optional, render_annotation, render_literal
 from pulpo.generate.flows import FlowsContext, build_flows_context
-from pulpo.validate.signature import read_signature
+from pulpo.validate.signature import input_model, read_signature
 from pulpo.validate.types import is_scalar
 
 # Query parameters of the list route; a model field of the same name cannot be a filter.
@@ -26,6 +26,8 @@ class FieldContext:
     update_annotation: str
     filter_annotation: str | None
     sortable: bool
+    # Required fields read as ``T | None`` (a stored document may lack them); None otherwise.
+    read_annotation: str | None = None
 
 
 @dataclass
@@ -41,6 +43,11 @@ class ModelContext:
     header: str
     fields: list[FieldContext]
     schema_imports: list[str]
+
+    @property
+    def required_fields(self) -> list[FieldContext]:
+        """The fields without a default: nullable in the read schema."""
+        return [field for field in self.fields if field.read_annotation]
 
     @property
     def filters(self) -> list[FieldContext]:
@@ -73,6 +80,14 @@ class InputFieldContext:
 
 
 @dataclass
+class ExampleContext:
+    """A named example input of an operation, normalized as the API would echo it."""
+
+    name: str
+    value: dict[str, Any]
+
+
+@dataclass
 class OperationContext:
     name: str
     path: str
@@ -85,6 +100,17 @@ class OperationContext:
     input_is_user_model: bool
     inputs: list[InputFieldContext]
     output_class: str
+    examples: list[ExampleContext] = field(default_factory=list)
+
+    @property
+    def example(self) -> dict[str, Any] | None:
+        """The first example: the input used when none is given."""
+        return self.examples[0].value if self.examples else None
+
+    @property
+    def openapi_examples(self) -> dict[str, dict[str, Any]]:
+        """FastAPI's ``openapi_examples`` of the request body."""
+        return {example.name: {"value": example.value} for example in self.examples}
 
 
 @dataclass
@@ -148,6 +174,11 @@ def _model_context(model: DiscoveredModel) -> ModelContext:
                     render_annotation(optional(info.annotation), imports) if filterable else None
                 ),
                 sortable=scalar,
+                read_annotation=(
+                    render_annotation(optional(info.annotation), imports)
+                    if info.is_required()
+                    else None
+                ),
             )
         )
     return ModelContext(
@@ -188,6 +219,14 @@ def _add_operations(context: AppContext, operations: list[DiscoveredOperation]) 
             )
             for item in signature.inputs
         ]
+        model = input_model(spec.name, signature)
+        examples = [
+            ExampleContext(
+                name,
+                model.model_validate(value).model_dump(mode="json", exclude_unset=True),
+            )
+            for name, value in spec.examples
+        ]
         description = spec.description or f"Run the {spec.name} operation."
         context.operations.append(
             OperationContext(
@@ -202,6 +241,7 @@ def _add_operations(context: AppContext, operations: list[DiscoveredOperation]) 
                 input_is_user_model=signature.input_model is not None,
                 inputs=inputs,
                 output_class=router_imports.add_type(signature.output),
+                examples=examples,
             )
         )
         if operation.module not in context.operation_modules:

@@ -15,7 +15,7 @@ only what the caller left out.
 """
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pulpo.declare import OperationSpec
 from pulpo.declare.naming import pascal_case, route_path
@@ -47,6 +47,7 @@ class TaskContext:
     arguments: list[str]  # the function's keyword arguments, read from ``body``
     output_class: str
     options: list[str]  # ``retries=2``, ``timeout_seconds=30.0``: only those that were set
+    example: dict[str, Any] | None  # the input its deployment runs with when given none
 
     @property
     def path(self) -> str:
@@ -80,6 +81,7 @@ class ChildContext:
     output_class: str
     optional: bool  # every required parameter can be fed
     fed: list[FedValue] = field(default_factory=list)
+    example: dict[str, Any] | None = None  # its input in the group's example
 
     @property
     def argument(self) -> str:
@@ -116,6 +118,7 @@ class GroupContext:
     summary: str
     children: list[ChildContext]  # in declaration order
     stages: list[list[ChildContext]]
+    example: dict[str, Any] | None = None  # every step's example, fed steps left to be fed
 
     @property
     def path(self) -> str:
@@ -210,6 +213,7 @@ def _task(operation: "OperationContext", spec: OperationSpec) -> TaskContext:
         arguments=[item.name for item in operation.inputs],
         output_class=operation.output_class,
         options=options,
+        example=operation.example,
     )
 
 
@@ -224,7 +228,8 @@ def _groups(
     children: dict[str, ChildContext] = {}
     for child in node.children.values():
         if child.is_group:
-            found.extend(_groups(child, operations, specs, imports))
+            below = _groups(child, operations, specs, imports)
+            found.extend(below)
             children[child.name] = ChildContext(
                 name=child.name,
                 short_name=child.short_name,
@@ -234,6 +239,7 @@ def _groups(
                 input_class=_class_prefix(child.name) + "FlowInput",
                 output_class=_class_prefix(child.name) + "FlowOutput",
                 optional=False,
+                example=below[-1].example,  # the child's own group comes last
             )
         else:
             operation = operations[child.name]
@@ -246,6 +252,7 @@ def _groups(
                 input_class=operation.input_class,
                 output_class=operation.output_class,
                 optional=False,
+                example=operation.example,
             )
             signature = _signature(specs[child.name])
             if signature.input_model is not None:
@@ -268,9 +275,29 @@ def _groups(
             summary=_summary(node.name, ordered),
             children=list(children.values()),
             stages=ordered,
+            example=_group_example(list(children.values())),
         )
     )
     return found
+
+
+def _group_example(children: list[ChildContext]) -> dict[str, Any] | None:
+    """A group's example input: each step's example, without what earlier steps feed.
+
+    Steps whose whole input is fed are left out; ``None`` when a step that needs
+    input has no example.
+    """
+    example: dict[str, Any] = {}
+    for child in children:
+        if child.optional:
+            continue
+        if child.example is None:
+            return None
+        fed = {value.parameter for value in child.fed}
+        example[child.short_name] = {
+            key: value for key, value in child.example.items() if key not in fed
+        }
+    return example
 
 
 def _feed(

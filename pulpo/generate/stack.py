@@ -40,14 +40,18 @@ PYTHON_IMAGE = "python:3.11-slim"
 MONGODB_IMAGE = "mongo:8.0"
 PREFECT_VERSION = "3.8.8"
 PREFECT_IMAGE = f"prefecthq/prefect:{PREFECT_VERSION}-python3.11"
-# Prefect 3.8.8's server does not run on FastAPI 0.155 and later.
-PREFECT_REQUIREMENTS = (f"prefect=={PREFECT_VERSION}", "fastapi<0.155")
+# Prefect 3.8.8's server answers 422 on its work-pool and worker routes (`prefect
+# work-pool ls`, `.deploy()`, the UI's work-pools page) with FastAPI 0.151 and later;
+# 0.150 works. Wherever Prefect runs (its server, the flows image) FastAPI is held below
+# 0.151; the API image does not install Prefect and keeps its own pins.
+PREFECT_REQUIREMENTS = (f"prefect=={PREFECT_VERSION}", "fastapi<0.151")
 SECANTUS_VERSION = "0.7.0b3"
 MONGODB_STANDIN_REQUIREMENTS = (f"SecantusDB=={SECANTUS_VERSION}", "pymongo")
 TEST_REQUIREMENTS = ("pytest>=8",)
 # Dev mode restarts the API and the flows with watchfiles' CLI; the images carry it, so
 # switching modes never rebuilds one.
 RELOAD_REQUIREMENTS = ("watchfiles>=1.0",)
+TEST_DATABASE = "pulpo_test"  # the test stack's database, as the testing strategy names it
 # Offline mode's local images; `pulpo up --offline` tags them with content hashes.
 OFFLINE_PYTHON_IMAGE = "pulpo-offline/python:3.11-bookworm"
 OFFLINE_PREFECT_IMAGE = f"pulpo-offline/prefect:{PREFECT_VERSION}-python3.11"
@@ -90,6 +94,7 @@ class StackContext:
     mongodb_standin_requirements: tuple[str, ...] = MONGODB_STANDIN_REQUIREMENTS
     test_requirements: tuple[str, ...] = TEST_REQUIREMENTS
     reload_requirements: tuple[str, ...] = RELOAD_REQUIREMENTS
+    test_database: str = TEST_DATABASE
     api_port: int = API_PORT
     mongodb_port: int = MONGODB_PORT
     prefect_port: int = PREFECT_PORT

@@ -3,15 +3,21 @@
 The flows are those ``pulpo compile`` generates into ``<output>/flows.py``: one
 per group of the operation hierarchy, one per operation. A run talks to the
 Prefect server at ``PREFECT_API_URL``, or, when it is unset, to the temporary
-local server Prefect starts by itself. Prefect's console logs are kept quiet:
-the output is the flow's result, or one line naming the task that failed.
+local server Prefect starts by itself (given two minutes to start: on a busy
+two-core machine it needs more than Prefect's default 20 s). Prefect's console
+logs are kept quiet: what is printed is each step as it starts and ends, then
+the flow's result, or one line saying what failed.
 """
 
 import asyncio
 import importlib
+import json
+import logging
 import os
 import sys
 import typing
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -24,8 +30,17 @@ from pulpo.discover import Project
 from pulpo.discover.hierarchy import build_tree, stages
 from pulpo.errors import DomainError, PulpoError
 
-QUIET_CONSOLE = {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL"}
-"""Settings that keep Prefect's console handler quiet; its logs still reach the server."""
+STEP_LOGGER = "pulpo.flows"  # pulpo.flows.STEP_LOGGER, named here without importing Prefect
+
+PREFECT_SETTINGS = {
+    # Prefect's console handler stays quiet; its logs still reach the server.
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
+    # The steps' "started" / "completed" lines reach the server too (the UI shows them).
+    "PREFECT_LOGGING_EXTRA_LOGGERS": STEP_LOGGER,
+    # The temporary local server needs 10-35 s to start on a busy 2-core machine.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+"""Prefect settings for flows run in this process, unless the environment sets them."""
 
 FAILED_TASK_WAIT_SECONDS = 5.0
 """How long to wait for the server to record a failed task run (task states arrive as events)."""
@@ -71,7 +86,7 @@ def load_flows(project: Project) -> ModuleType:
     path = project.output_dir / "flows.py"
     if not path.is_file():
         raise PulpoError(f"{path} not found: run `pulpo compile {project.root}` first")
-    for key, value in QUIET_CONSOLE.items():
+    for key, value in PREFECT_SETTINGS.items():
         os.environ.setdefault(key, value)
     root = str(project.root.resolve())
     if root not in sys.path:
@@ -84,13 +99,21 @@ def load_flows(project: Project) -> ModuleType:
         raise
 
 
-def parse_input(flows: ModuleType, name: str, raw: str) -> BaseModel:
-    """The flow's input model, validated from JSON."""
+def example_input(flows: ModuleType, name: str) -> str | None:
+    """The example input of the flow ``name`` as JSON, or None if it declares none."""
+    example = getattr(flows, "EXAMPLES", {}).get(name)
+    return None if example is None else json.dumps(example)
+
+
+def parse_input(flows: ModuleType, name: str, raw: str | None) -> BaseModel:
+    """The flow's input model, validated from JSON (``None``: its example input, else ``{}``)."""
     flow = flows.FLOWS.get(name)
     if flow is None:
         known = ", ".join(flows.FLOWS)
         raise FlowInputInvalid(f"unknown flow {name!r} (known: {known})")
     model = typing.get_type_hints(flow.fn)["body"]
+    if raw is None:
+        raw = example_input(flows, name) or "{}"
     try:
         return model.model_validate_json(raw or "{}")
     except ValidationError as error:
@@ -102,17 +125,66 @@ def parse_input(flows: ModuleType, name: str, raw: str) -> BaseModel:
 
 
 def run(
-    project: Project, flows: ModuleType, name: str, body: BaseModel, url: str
+    project: Project,
+    flows: ModuleType,
+    name: str,
+    body: BaseModel,
+    url: str,
+    *,
+    announce: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run the flow ``name`` against the database at ``url``; its output as JSON-ready data.
 
-    Raises :class:`FlowFailed`, naming the task that failed, when the run does not complete.
+    ``announce`` receives each step's "started" and "completed in …" line as it
+    happens. Raises :class:`FlowFailed`, naming the task that failed, when the run
+    does not complete, and when Prefect itself fails (one line, no traceback).
     """
     # MONGODB_DATABASE overrides the configured name, as it does for the generated app.
     database = os.environ.get("MONGODB_DATABASE", "").strip() or project.config.database
     connection.configure(url, database, driver=project.config.driver)  # type: ignore[arg-type]
     operations = {operation.spec.name for operation in project.operations}
-    return asyncio.run(_run(flows, name, body, operations))
+    with _steps_to(announce):
+        try:
+            return asyncio.run(_run(flows, name, body, operations))
+        except PulpoError:
+            raise
+        except Exception as error:  # noqa: BLE001 - Prefect's own failures, said in one line
+            raise FlowFailed(f"running {name} failed: {_prefect_failure(error)}") from None
+
+
+@contextmanager
+def _steps_to(announce: Callable[[str], None] | None) -> Iterator[None]:
+    """Hand every record of the steps' logger to ``announce`` while the block runs."""
+    if announce is None:
+        yield
+        return
+
+    class Announcer(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            announce(record.getMessage())
+
+    handler = Announcer(logging.INFO)
+    steps = logging.getLogger(STEP_LOGGER)
+    steps.addHandler(handler)
+    try:
+        yield
+    finally:
+        steps.removeHandler(handler)
+
+
+def _prefect_failure(error: Exception) -> str:
+    """One line on why Prefect could not run the flow, and what to do about it."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    if "ephemeral Prefect API server" in text:
+        timeout = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "?")
+        return (
+            f"Prefect's temporary local server did not start within {timeout} s; set "
+            "PREFECT_API_URL to a running Prefect server (`prefect server start`), or raise "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+        )
+    api_url = os.environ.get("PREFECT_API_URL")
+    where = f" (PREFECT_API_URL={api_url})" if api_url else ""
+    return f"{type(error).__name__}: {text[:300]}{where}"
 
 
 async def _run(

@@ -24,6 +24,7 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from bson import ObjectId
 from pymongo import MongoClient
 from served_app import free_port, served_app
 
@@ -205,15 +206,14 @@ def test_management_siblings_overlap_in_time(flows: Any, ash: str, mongo: Any) -
 
 def test_failing_task_fails_its_flow_run(flows: Any) -> None:
     state = run(
-        flows.FLOWS["pokemon.management.catch"],
-        {"trainer_name": "Nobody", "pokemon_name": "Mew", "element": "normal"},
+        flows.FLOWS["pokemon.management.train"], {"pokemon_name": "Missingno", "training_hours": 1}
     )
     assert state.is_failed()
     flow_run_id = state.state_details.flow_run_id
     assert flow_run_state(flow_run_id).type.value == "FAILED"  # as Prefect recorded it
-    catch = task_runs(flow_run_id, expected=1)["pokemon.management.catch"]
-    assert catch.state.type.value == "FAILED"
-    assert "Trainer 'Nobody' does not exist" in (catch.state.message or "")
+    train = task_runs(flow_run_id, expected=1)["pokemon.management.train"]
+    assert train.state.type.value == "FAILED"
+    assert "No Pokemon named 'Missingno'" in (train.state.message or "")
 
 
 def test_flows_run_command_prints_the_result(pokemon_project: Path, env: dict[str, str]) -> None:
@@ -228,7 +228,10 @@ def test_flows_run_command_prints_the_result(pokemon_project: Path, env: dict[st
     )
     assert result.returncode == 0, result.stderr
     output = json.loads(result.stdout)
-    assert output["trainer_name"] == "Brock" and output["region"] == "kanto"
+    assert output["trainer_name"] == "Brock" and output["region"] == "Kanto"
+    assert result.stderr.splitlines()[-1].startswith(
+        "pokemon.management.trainer_create completed in "
+    )
 
 
 def test_flows_run_command_names_the_failed_task(
@@ -236,8 +239,8 @@ def test_flows_run_command_names_the_failed_task(
 ) -> None:
     body = {
         "trainer_create": {"trainer_name": "Gary", "region": "kanto"},
-        "catch": {"trainer_name": "Nobody", "pokemon_name": "Mew", "element": "normal"},
-        "train": {"pokemon_name": "Pikachu", "training_hours": 1},
+        "catch": {"trainer_name": "Gary", "pokemon_name": "Eevee", "element": "normal"},
+        "train": {"pokemon_name": "Missingno", "training_hours": 1},
     }
     result = subprocess.run(
         [PULPO, "flows", "run", "pokemon.management", str(pokemon_project)]
@@ -249,9 +252,13 @@ def test_flows_run_command_names_the_failed_task(
     )
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr.splitlines() == [
-        "error: pokemon.management.catch failed (404): Trainer 'Nobody' does not exist"
-    ]
+    lines = result.stderr.splitlines()
+    assert lines[-1] == "error: pokemon.management.train failed (404): No Pokemon named 'Missingno'"
+    assert any(
+        line.startswith("pokemon.management.train failed after ") and "Missingno" in line
+        for line in lines[:-1]
+    ), lines
+    assert all(not line.startswith("error") for line in lines[:-1])
 
 
 def test_flows_run_command_rejects_invalid_input(
@@ -289,6 +296,38 @@ def test_flows_list_command(pokemon_project: Path) -> None:
     assert rows["pokemon.management"] == ["group", "trainer_create, catch, train"]
     assert rows["pokemon.management.catch"][0] == "operation"
     assert len([name for name in rows if name.startswith("pokemon")]) == 10
+
+
+def test_flows_run_without_input_runs_the_examples_and_shows_each_step(
+    pokemon_project: Path, env: dict[str, str], mongo: Any
+) -> None:
+    """As the document runs them: by name, no input; stage1 visibly precedes stage2."""
+
+    def flows_run(name: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [PULPO, "flows", "run", name, str(pokemon_project)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+
+    caught = flows_run("pokemon.management.catch")
+    assert caught.returncode == 0, caught.stderr
+    assert "running pokemon.management.catch with its example input" in caught.stderr
+    charmander = json.loads(caught.stdout)["pokemon_id"]
+    evolved = flows_run("pokemon.evolution")
+    assert evolved.returncode == 0, evolved.stderr
+    steps = [line.split(" ")[:2] for line in evolved.stderr.splitlines()[1:]]
+    assert steps == [
+        ["pokemon.evolution.stage1", "started"],
+        ["pokemon.evolution.stage1", "completed"],
+        ["pokemon.evolution.stage2", "started"],
+        ["pokemon.evolution.stage2", "completed"],
+    ], evolved.stderr
+    output = json.loads(evolved.stdout)
+    assert output["stage2"]["pokemon_id"] == charmander
+    assert mongo.pokemons.find_one({"name": "Charizard", "_id": ObjectId(charmander)}) is not None
 
 
 @contextmanager

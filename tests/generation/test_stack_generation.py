@@ -138,7 +138,7 @@ def test_offline_override_builds_labelled_stand_ins(pokemon: Path) -> None:
 def test_test_override_has_its_database_and_runner(pokemon: Path) -> None:
     services = load(pokemon / "docker-compose.test.yml")["services"]
     assert services["api"]["environment"]["MONGODB_DATABASE"] == (
-        "${PULPO_TEST_DATABASE:-pokemon_test}"
+        "${PULPO_TEST_DATABASE:-pulpo_test}"
     )
     runner = services["test-runner"]
     assert runner["profiles"] == ["test"] and runner["build"]["target"] == "test"

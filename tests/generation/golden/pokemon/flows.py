@@ -9,18 +9,21 @@ left out of a group's input is fed from the outputs of the steps it runs after.
 Every operation also runs alone, as the flow of its own name.
 
 Each flow keeps its output in MongoDB under its flow run id, where the API's
-``GET /flows/runs/{id}`` finds it. Serve every flow as a deployment with
-``python -m generated.flows``.
+``GET /flows/runs/{id}`` finds it. Every step reports when it starts and ends
+(logger ``pulpo.flows``). Serve every flow as a deployment with
+``python -m generated.flows``: a deployment started without parameters runs
+with its flow's example input (``EXAMPLES``).
 """
 
 import asyncio
 import logging
+from typing import Any
 
 from prefect import flow, serve, task
 from prefect.cache_policies import NO_CACHE
 from pulpo.data import connection
 from pulpo.errors import DatabaseUnavailable
-from pulpo.flows import concurrently, fill, store_result
+from pulpo.flows import concurrently, fill, step, store_result
 
 import pokemon.battles
 import pokemon.evolution
@@ -66,57 +69,63 @@ async def pokemon_battles_trainer_execute_task(
     body: TrainerExecuteInput,
 ) -> BattleOutcome:
     """Battle two trainers' teams against each other and record the result."""
-    return await pokemon.battles.trainer_execute(
-        trainer1_name=body.trainer1_name,
-        trainer2_name=body.trainer2_name,
-        seed=body.seed,
-    )
+    with step("pokemon.battles.trainer_execute"):
+        return await pokemon.battles.trainer_execute(
+            trainer1_name=body.trainer1_name,
+            trainer2_name=body.trainer2_name,
+            seed=body.seed,
+        )
 
 
 @task(name="pokemon.evolution.stage1", cache_policy=NO_CACHE)
 async def pokemon_evolution_stage1_task(body: Stage1Input) -> Evolution:
     """Evolve a base-stage Pokemon into its first evolution (Charmander → Charmeleon)."""
-    return await pokemon.evolution.stage1(
-        pokemon_name=body.pokemon_name,
-    )
+    with step("pokemon.evolution.stage1"):
+        return await pokemon.evolution.stage1(
+            pokemon_name=body.pokemon_name,
+        )
 
 
 @task(name="pokemon.evolution.stage2", cache_policy=NO_CACHE)
 async def pokemon_evolution_stage2_task(body: Stage2Input) -> Evolution:
     """Evolve a first-evolution Pokemon into its final form (Charmeleon → Charizard)."""
-    return await pokemon.evolution.stage2(
-        pokemon_name=body.pokemon_name,
-    )
+    with step("pokemon.evolution.stage2"):
+        return await pokemon.evolution.stage2(
+            pokemon_name=body.pokemon_name,
+        )
 
 
 @task(name="pokemon.management.trainer_create", cache_policy=NO_CACHE)
 async def pokemon_management_trainer_create_task(
     body: TrainerCreateInput,
 ) -> TrainerCreated:
-    """Register a new trainer from a region, with an empty team and no battles yet."""
-    return await pokemon.management.trainer_create(
-        trainer_name=body.trainer_name,
-        region=body.region,
-    )
+    """Register a trainer from a region, with an empty team and no battles yet."""
+    with step("pokemon.management.trainer_create"):
+        return await pokemon.management.trainer_create(
+            trainer_name=body.trainer_name,
+            region=body.region,
+        )
 
 
 @task(name="pokemon.management.catch", cache_policy=NO_CACHE)
 async def pokemon_management_catch_task(body: CatchInput) -> CatchResult:
-    """Catch a new Pokemon and add it to a trainer's team."""
-    return await pokemon.management.catch(
-        trainer_name=body.trainer_name,
-        pokemon_name=body.pokemon_name,
-        element=body.element,
-    )
+    """Catch a Pokemon for a trainer: into the team, or into the box when the team is full."""
+    with step("pokemon.management.catch"):
+        return await pokemon.management.catch(
+            trainer_name=body.trainer_name,
+            pokemon_name=body.pokemon_name,
+            element=body.element,
+        )
 
 
 @task(name="pokemon.management.train", cache_policy=NO_CACHE)
 async def pokemon_management_train_task(body: TrainInput) -> TrainResult:
     """Train a Pokemon for some hours, earning experience and levels."""
-    return await pokemon.management.train(
-        pokemon_name=body.pokemon_name,
-        training_hours=body.training_hours,
-    )
+    with step("pokemon.management.train"):
+        return await pokemon.management.train(
+            pokemon_name=body.pokemon_name,
+            training_hours=body.training_hours,
+        )
 
 
 @flow(name="pokemon.battles")
@@ -197,14 +206,14 @@ async def pokemon_evolution_stage2_flow(body: Stage2Input) -> Evolution:
 async def pokemon_management_trainer_create_flow(
     body: TrainerCreateInput,
 ) -> TrainerCreated:
-    """Register a new trainer from a region, with an empty team and no battles yet."""
+    """Register a trainer from a region, with an empty team and no battles yet."""
     output = await pokemon_management_trainer_create_task(body)
     return await store_result(output)
 
 
 @flow(name="pokemon.management.catch")
 async def pokemon_management_catch_flow(body: CatchInput) -> CatchResult:
-    """Catch a new Pokemon and add it to a trainer's team."""
+    """Catch a Pokemon for a trainer: into the team, or into the box when the team is full."""
     output = await pokemon_management_catch_task(body)
     return await store_result(output)
 
@@ -230,6 +239,56 @@ FLOWS = {
 }
 """Every flow by name: the groups, then each operation on its own."""
 
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "pokemon": {
+        "battles": {
+            "trainer_execute": {
+                "trainer1_name": "Ash",
+                "trainer2_name": "Brock",
+                "seed": 0,
+            }
+        },
+        "evolution": {"stage1": {"pokemon_name": "Charmander"}},
+        "management": {
+            "trainer_create": {"trainer_name": "Ash", "region": "Kanto"},
+            "catch": {
+                "trainer_name": "Ash",
+                "pokemon_name": "Charmander",
+                "element": "Fire",
+            },
+            "train": {"pokemon_name": "Charmander", "training_hours": 100},
+        },
+    },
+    "pokemon.battles": {
+        "trainer_execute": {"trainer1_name": "Ash", "trainer2_name": "Brock", "seed": 0}
+    },
+    "pokemon.evolution": {"stage1": {"pokemon_name": "Charmander"}},
+    "pokemon.management": {
+        "trainer_create": {"trainer_name": "Ash", "region": "Kanto"},
+        "catch": {
+            "trainer_name": "Ash",
+            "pokemon_name": "Charmander",
+            "element": "Fire",
+        },
+        "train": {"pokemon_name": "Charmander", "training_hours": 100},
+    },
+    "pokemon.battles.trainer_execute": {
+        "trainer1_name": "Ash",
+        "trainer2_name": "Brock",
+        "seed": 0,
+    },
+    "pokemon.evolution.stage1": {"pokemon_name": "Charmander"},
+    "pokemon.evolution.stage2": {"pokemon_name": "Charmeleon"},
+    "pokemon.management.trainer_create": {"trainer_name": "Ash", "region": "Kanto"},
+    "pokemon.management.catch": {
+        "trainer_name": "Ash",
+        "pokemon_name": "Charmander",
+        "element": "Fire",
+    },
+    "pokemon.management.train": {"pokemon_name": "Charmander", "training_hours": 100},
+}
+"""The example input of each flow that has one: what a run without parameters gets."""
+
 
 async def create_indexes() -> None:
     """Create the declared indexes: flows may run before the API has created them."""
@@ -248,7 +307,13 @@ def main() -> None:
     """Serve every flow as the deployment ``<flow name>/default`` until interrupted."""
     asyncio.run(create_indexes())
     # Deployments stay active when this process stops: runs wait for it to come back.
-    deployments = [served.to_deployment(name="default") for served in FLOWS.values()]
+    deployments = [
+        served.to_deployment(
+            name="default",
+            parameters={"body": EXAMPLES[name]} if name in EXAMPLES else None,
+        )
+        for name, served in FLOWS.items()
+    ]
     serve(*deployments, pause_on_shutdown=False)
 
 

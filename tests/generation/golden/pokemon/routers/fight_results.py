@@ -54,19 +54,19 @@ async def list_fight_results(
     """List FightResult documents; the total number of matches is in ``X-Total-Count``."""
     filters = query.filters()
     response.headers["X-Total-Count"] = str(await fight_results.count(filters))
-    records = await fight_results.find(
+    documents = await fight_results.find_documents(
         filters, sort=sort_order(query.sort), skip=query.skip, limit=query.limit
     )
-    return [FightResultRead.from_record(record) for record in records]
+    return [FightResultRead.from_document(document) for document in documents]
 
 
 @router.get("/{fight_result_id}", responses=NOT_FOUND)
 async def get_fight_result(fight_result_id: str) -> FightResultRead:
     """Return one FightResult by id."""
-    record = await fight_results.get(fight_result_id)
-    if record is None:
+    document = await fight_results.get_document(fight_result_id)
+    if document is None:
         raise not_found(fight_result_id)
-    return FightResultRead.from_record(record)
+    return FightResultRead.from_document(document)
 
 
 @router.put("/{fight_result_id}", responses=NOT_FOUND)

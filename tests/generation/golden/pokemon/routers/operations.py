@@ -2,7 +2,9 @@
 # Do not edit: change the project and run `pulpo compile`.
 """One ``POST /operations/...`` endpoint per operation; the dotted name is the path."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Body
 
 import pokemon.battles
 import pokemon.evolution
@@ -46,7 +48,22 @@ ERRORS = {
     description="Battle two trainers' teams against each other and record the result.\n\nPokemon fight in the order they were caught; the faster one attacks first\nand damage follows the games' formula with type effectiveness (water beats\nfire, fire beats grass, ...). All chance comes from ``seed``, so the same\nteams and seed always produce the same battle. The full fight is stored as\na FightResult, and the winner's wins and the loser's losses go up by one.\nUnknown trainers give 404 Not Found, a trainer without Pokemon gives 409\nConflict, and a trainer cannot battle themself (400).",
     responses=ERRORS,
 )
-async def pokemon_battles_trainer_execute(body: TrainerExecuteInput) -> BattleOutcome:
+async def pokemon_battles_trainer_execute(
+    body: Annotated[
+        TrainerExecuteInput,
+        Body(
+            openapi_examples={
+                "example 1": {
+                    "value": {
+                        "trainer1_name": "Ash",
+                        "trainer2_name": "Brock",
+                        "seed": 0,
+                    }
+                }
+            }
+        ),
+    ],
+) -> BattleOutcome:
     return await pokemon.battles.trainer_execute(
         trainer1_name=body.trainer1_name,
         trainer2_name=body.trainer2_name,
@@ -61,7 +78,12 @@ async def pokemon_battles_trainer_execute(body: TrainerExecuteInput) -> BattleOu
     description="Evolve a base-stage Pokemon into its first evolution (Charmander → Charmeleon).\n\nThe Pokemon keeps its id, level and moves; its name becomes the new\nspecies and its stats rise by a fifth. Acts on the most recently created\nPokemon of that name. A Pokemon that is not a base form, or that does not\nevolve, gives 409 Conflict; an unknown name gives 404 Not Found.",
     responses=ERRORS,
 )
-async def pokemon_evolution_stage1(body: Stage1Input) -> Evolution:
+async def pokemon_evolution_stage1(
+    body: Annotated[
+        Stage1Input,
+        Body(openapi_examples={"example 1": {"value": {"pokemon_name": "Charmander"}}}),
+    ],
+) -> Evolution:
     return await pokemon.evolution.stage1(
         pokemon_name=body.pokemon_name,
     )
@@ -74,7 +96,12 @@ async def pokemon_evolution_stage1(body: Stage1Input) -> Evolution:
     description="Evolve a first-evolution Pokemon into its final form (Charmeleon → Charizard).\n\nSame rules as stage 1, one step further along the chain. A base form, a\nfully evolved Pokemon or one without a second evolution (Raichu) gives\n409 Conflict; an unknown name gives 404 Not Found.",
     responses=ERRORS,
 )
-async def pokemon_evolution_stage2(body: Stage2Input) -> Evolution:
+async def pokemon_evolution_stage2(
+    body: Annotated[
+        Stage2Input,
+        Body(openapi_examples={"example 1": {"value": {"pokemon_name": "Charmeleon"}}}),
+    ],
+) -> Evolution:
     return await pokemon.evolution.stage2(
         pokemon_name=body.pokemon_name,
     )
@@ -83,11 +110,20 @@ async def pokemon_evolution_stage2(body: Stage2Input) -> Evolution:
 @router.post(
     "/pokemon/management/trainer_create",
     name="pokemon.management.trainer_create",
-    summary="Register a new trainer from a region, with an empty team and no battles yet",
-    description="Register a new trainer from a region, with an empty team and no battles yet.\n\nTrainer names are unique: registering a name that is already taken fails\nwith 409 Conflict.",
+    summary="Register a trainer from a region, with an empty team and no battles yet",
+    description="Register a trainer from a region, with an empty team and no battles yet.\n\nRegistering is safe to repeat: a trainer who already exists is answered as\nthey are when the region matches, or gets the region when none was set yet\n(a trainer exists from their first catch). Another region gives 409 Conflict.",
     responses=ERRORS,
 )
-async def pokemon_management_trainer_create(body: TrainerCreateInput) -> TrainerCreated:
+async def pokemon_management_trainer_create(
+    body: Annotated[
+        TrainerCreateInput,
+        Body(
+            openapi_examples={
+                "example 1": {"value": {"trainer_name": "Ash", "region": "Kanto"}}
+            }
+        ),
+    ],
+) -> TrainerCreated:
     return await pokemon.management.trainer_create(
         trainer_name=body.trainer_name,
         region=body.region,
@@ -97,11 +133,26 @@ async def pokemon_management_trainer_create(body: TrainerCreateInput) -> Trainer
 @router.post(
     "/pokemon/management/catch",
     name="pokemon.management.catch",
-    summary="Catch a new Pokemon and add it to a trainer's team",
-    description="Catch a new Pokemon and add it to a trainer's team.\n\nThe Pokemon starts at level 5 with the base stats and starting moves of its\nelement. A team holds at most six Pokemon, even when catches run\nconcurrently: catching into a full team fails with 409 Conflict and stores\nnothing. An unknown trainer gives 404 Not Found.",
+    summary="Catch a Pokemon for a trainer: into the team, or into the box when the team is full",
+    description="Catch a Pokemon for a trainer: into the team, or into the box when the team is full.\n\nAny name can be caught. A species the tables know starts with its own stats\nand moves, any other with those of its element; all start at level 5. A\ntrainer who is not registered yet is registered by their first catch. A team\nholds at most six Pokemon, even when catches run concurrently; later catches\ngo to the trainer's box, as in the games.",
     responses=ERRORS,
 )
-async def pokemon_management_catch(body: CatchInput) -> CatchResult:
+async def pokemon_management_catch(
+    body: Annotated[
+        CatchInput,
+        Body(
+            openapi_examples={
+                "example 1": {
+                    "value": {
+                        "trainer_name": "Ash",
+                        "pokemon_name": "Charmander",
+                        "element": "Fire",
+                    }
+                }
+            }
+        ),
+    ],
+) -> CatchResult:
     return await pokemon.management.catch(
         trainer_name=body.trainer_name,
         pokemon_name=body.pokemon_name,
@@ -116,7 +167,18 @@ async def pokemon_management_catch(body: CatchInput) -> CatchResult:
     description="Train a Pokemon for some hours, earning experience and levels.\n\nEvery hour earns 50 experience points; the level follows the experience\n(reaching a level takes its cube in points, up to level 100) and every level gained\nraises health, attack, defense and speed. Acts on the most recently\ncreated Pokemon of that name. Hours must be between 1 and 1000.",
     responses=ERRORS,
 )
-async def pokemon_management_train(body: TrainInput) -> TrainResult:
+async def pokemon_management_train(
+    body: Annotated[
+        TrainInput,
+        Body(
+            openapi_examples={
+                "example 1": {
+                    "value": {"pokemon_name": "Charmander", "training_hours": 100}
+                }
+            }
+        ),
+    ],
+) -> TrainResult:
     return await pokemon.management.train(
         pokemon_name=body.pokemon_name,
         training_hours=body.training_hours,

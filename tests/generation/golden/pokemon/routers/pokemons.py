@@ -48,19 +48,19 @@ async def list_pokemons(
     """List Pokemon documents; the total number of matches is in ``X-Total-Count``."""
     filters = query.filters()
     response.headers["X-Total-Count"] = str(await pokemons.count(filters))
-    records = await pokemons.find(
+    documents = await pokemons.find_documents(
         filters, sort=sort_order(query.sort), skip=query.skip, limit=query.limit
     )
-    return [PokemonRead.from_record(record) for record in records]
+    return [PokemonRead.from_document(document) for document in documents]
 
 
 @router.get("/{pokemon_id}", responses=NOT_FOUND)
 async def get_pokemon(pokemon_id: str) -> PokemonRead:
     """Return one Pokemon by id."""
-    record = await pokemons.get(pokemon_id)
-    if record is None:
+    document = await pokemons.get_document(pokemon_id)
+    if document is None:
         raise not_found(pokemon_id)
-    return PokemonRead.from_record(record)
+    return PokemonRead.from_document(document)
 
 
 @router.put("/{pokemon_id}", responses=NOT_FOUND)

@@ -48,19 +48,19 @@ async def list_trainers(
     """List Trainer documents; the total number of matches is in ``X-Total-Count``."""
     filters = query.filters()
     response.headers["X-Total-Count"] = str(await trainers.count(filters))
-    records = await trainers.find(
+    documents = await trainers.find_documents(
         filters, sort=sort_order(query.sort), skip=query.skip, limit=query.limit
     )
-    return [TrainerRead.from_record(record) for record in records]
+    return [TrainerRead.from_document(document) for document in documents]
 
 
 @router.get("/{trainer_id}", responses=NOT_FOUND)
 async def get_trainer(trainer_id: str) -> TrainerRead:
     """Return one Trainer by id."""
-    record = await trainers.get(trainer_id)
-    if record is None:
+    document = await trainers.get_document(trainer_id)
+    if document is None:
         raise not_found(trainer_id)
-    return TrainerRead.from_record(record)
+    return TrainerRead.from_document(document)
 
 
 @router.put("/{trainer_id}", responses=NOT_FOUND)

@@ -2,10 +2,12 @@
 # Do not edit: change the project and run `pulpo compile`.
 """Request and response models of the ``/fight_results`` routes."""
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pulpo import Record
+from pulpo.data import read_leniently
 from pydantic import BaseModel, ConfigDict, Field
 
 from pokemon.models import FightResult, Round
@@ -42,17 +44,41 @@ class FightResultUpdate(BaseModel):
 
 
 class FightResultRead(FightResult):
-    """A stored FightResult, with its document id."""
+    """A stored FightResult, with its document id.
 
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    Read leniently, since MongoDB lets any client store any document: a stored
+    field that is missing or does not fit takes its default (null for the
+    fields that have none, which is why they are nullable here), and fields the
+    model does not know are left out.
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True, serialize_by_alias=True, extra="ignore"
+    )
 
     id: str = Field(
         alias="_id", description="The document id (a MongoDB ObjectId as a string)."
+    )
+    trainer1: str | None = Field(default=None, description="The challenging trainer.")
+    trainer2: str | None = Field(default=None, description="The challenged trainer.")
+    winning_trainer: str | None = Field(
+        default=None, description="The trainer whose team still stood at the end."
+    )
+    losing_trainer: str | None = Field(
+        default=None, description="The trainer whose whole team fainted."
+    )
+    seed: int | None = Field(
+        default=None, description="Random seed the battle was simulated with."
     )
 
     @classmethod
     def from_record(cls, record: Record[FightResult]) -> Self:
         return cls(_id=record.id, **record.data.model_dump())
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> Self:
+        """Read a stored document, as far as it fits (see the class docstring)."""
+        return read_leniently(cls, document)
 
 
 FightResultSortKey = Literal[

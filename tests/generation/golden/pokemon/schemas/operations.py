@@ -4,7 +4,7 @@
 
 from pydantic import BaseModel, ConfigDict
 
-from pokemon.models import Element, Region
+from pokemon.vocabulary import Element, Region
 
 
 class TrainerExecuteInput(BaseModel):

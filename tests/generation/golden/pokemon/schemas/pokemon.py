@@ -2,12 +2,15 @@
 # Do not edit: change the project and run `pulpo compile`.
 """Request and response models of the ``/pokemons`` routes."""
 
-from typing import Literal, Self
+from collections.abc import Mapping
+from typing import Any, Literal, Self
 
 from pulpo import Record
+from pulpo.data import read_leniently
 from pydantic import BaseModel, ConfigDict, Field
 
-from pokemon.models import Attack, Element, Pokemon
+from pokemon.models import Pokemon
+from pokemon.vocabulary import Element
 
 
 class PokemonCreate(Pokemon):
@@ -25,7 +28,7 @@ class PokemonUpdate(BaseModel):
         default=None, description="Species name, e.g. 'Charmander'."
     )
     element: Element | None = Field(
-        default=None, description="The Pokemon's elemental type."
+        default=None, description="The Pokemon's elemental type, e.g. 'Fire'."
     )
     level: int | None = Field(default=None, description="Level, from 1 to 100.")
     experience: int | None = Field(
@@ -37,8 +40,9 @@ class PokemonUpdate(BaseModel):
     speed: int | None = Field(
         default=None, description="Who strikes first in a battle."
     )
-    attacks: list[Attack] | None = Field(
-        default=None, description="The moves it knows."
+    attacks: list[str] | None = Field(
+        default=None,
+        description="Names of the moves it knows, e.g. ['Scratch', 'Ember']. A move's power and element come from the table of moves; a move not in it is still kept.",
     )
     trainer: str | None = Field(
         default=None, description="Name of its trainer; null if wild."
@@ -46,17 +50,36 @@ class PokemonUpdate(BaseModel):
 
 
 class PokemonRead(Pokemon):
-    """A stored Pokemon, with its document id."""
+    """A stored Pokemon, with its document id.
 
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    Read leniently, since MongoDB lets any client store any document: a stored
+    field that is missing or does not fit takes its default (null for the
+    fields that have none, which is why they are nullable here), and fields the
+    model does not know are left out.
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True, serialize_by_alias=True, extra="ignore"
+    )
 
     id: str = Field(
         alias="_id", description="The document id (a MongoDB ObjectId as a string)."
+    )
+    name: str | None = Field(
+        default=None, description="Species name, e.g. 'Charmander'."
+    )
+    element: Element | None = Field(
+        default=None, description="The Pokemon's elemental type, e.g. 'Fire'."
     )
 
     @classmethod
     def from_record(cls, record: Record[Pokemon]) -> Self:
         return cls(_id=record.id, **record.data.model_dump())
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> Self:
+        """Read a stored document, as far as it fits (see the class docstring)."""
+        return read_leniently(cls, document)
 
 
 PokemonSortKey = Literal[

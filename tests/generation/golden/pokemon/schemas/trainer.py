@@ -2,12 +2,15 @@
 # Do not edit: change the project and run `pulpo compile`.
 """Request and response models of the ``/trainers`` routes."""
 
-from typing import Literal, Self
+from collections.abc import Mapping
+from typing import Any, Literal, Self
 
 from pulpo import Record
+from pulpo.data import read_leniently
 from pydantic import BaseModel, ConfigDict, Field
 
-from pokemon.models import Region, Trainer
+from pokemon.models import Trainer
+from pokemon.vocabulary import Region
 
 
 class TrainerCreate(Trainer):
@@ -23,10 +26,14 @@ class TrainerUpdate(BaseModel):
 
     name: str | None = Field(default=None, description="The trainer's unique name.")
     region: Region | None = Field(
-        default=None, description="The region the trainer comes from."
+        default=None,
+        description="The region the trainer registered from; null until then.",
     )
     team: list[str] | None = Field(
-        default=None, description="Ids of the team's Pokemon, in catch order."
+        default=None, description="Ids of the team's Pokemon (at most six)."
+    )
+    box: list[str] | None = Field(
+        default=None, description="Ids of the Pokemon caught while the team was full."
     )
     badges: int | None = Field(default=None, description="Gym badges earned.")
     wins: int | None = Field(default=None, description="Battles won.")
@@ -34,17 +41,31 @@ class TrainerUpdate(BaseModel):
 
 
 class TrainerRead(Trainer):
-    """A stored Trainer, with its document id."""
+    """A stored Trainer, with its document id.
 
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    Read leniently, since MongoDB lets any client store any document: a stored
+    field that is missing or does not fit takes its default (null for the
+    fields that have none, which is why they are nullable here), and fields the
+    model does not know are left out.
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True, serialize_by_alias=True, extra="ignore"
+    )
 
     id: str = Field(
         alias="_id", description="The document id (a MongoDB ObjectId as a string)."
     )
+    name: str | None = Field(default=None, description="The trainer's unique name.")
 
     @classmethod
     def from_record(cls, record: Record[Trainer]) -> Self:
         return cls(_id=record.id, **record.data.model_dump())
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> Self:
+        """Read a stored document, as far as it fits (see the class docstring)."""
+        return read_leniently(cls, document)
 
 
 TrainerSortKey = Literal[

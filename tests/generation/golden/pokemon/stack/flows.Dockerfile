@@ -29,8 +29,11 @@ LABEL org.opencontainers.image.title="Flows of the pokemon project" \
       io.pulpo.project="pokemon" \
       io.pulpo.service="flows"
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/pulpo pulpo
+# pulpo.flows: each step's "started" / "completed" lines reach the Prefect server (UI,
+# `prefect deployment run --watch`) beside Prefect's own logs.
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
-    PREFECT_HOME=/home/pulpo/.prefect PREFECT_SERVER_ANALYTICS_ENABLED=false
+    PREFECT_HOME=/home/pulpo/.prefect PREFECT_SERVER_ANALYTICS_ENABLED=false \
+    PREFECT_LOGGING_EXTRA_LOGGERS=pulpo.flows
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY pokemon/ /app/pokemon/
