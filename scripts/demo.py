@@ -70,10 +70,10 @@ def drive_pipeline(client: httpx.Client) -> None:
     run = uuid.uuid4().hex[:4]
     ash, gary = f"Ash-{run}", f"Gary-{run}"
     steps = [
-        ("pokemon.management.trainer_create", {"trainer_name": ash, "region": "kanto"}),
-        ("pokemon.management.trainer_create", {"trainer_name": gary, "region": "kanto"}),
-        ("pokemon.management.catch", catch(ash, "Charmander", "fire")),
-        ("pokemon.management.catch", catch(gary, "Squirtle", "water")),
+        ("pokemon.management.trainer_create", {"trainer_name": ash, "region": "Kanto"}),
+        ("pokemon.management.trainer_create", {"trainer_name": gary, "region": "Kanto"}),
+        ("pokemon.management.catch", catch(ash, "Charmander", "Fire")),
+        ("pokemon.management.catch", catch(gary, "Squirtle", "Water")),
         ("pokemon.management.train", {"pokemon_name": "Charmander", "training_hours": 100}),
         ("pokemon.evolution.stage1", {"pokemon_name": "Charmander"}),
         ("pokemon.evolution.stage2", {"pokemon_name": "Charmeleon"}),

@@ -64,8 +64,10 @@ class RunningStack:
 
     @property
     def database(self) -> str:
-        """The API's database: docker-compose.test.yml's ``<database>_test``."""
-        return "pokemon_test"
+        """The API's database: docker-compose.test.yml's, as the testing strategy names it."""
+        from pulpo.generate.stack import TEST_DATABASE
+
+        return TEST_DATABASE
 
     @property
     def has_flows(self) -> bool:

@@ -5,6 +5,7 @@ loopback port, and talks to the session's MongoDB-wire server.
 """
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -55,7 +56,7 @@ def unique(prefix: str) -> str:
 
 
 def new_pokemon(api: httpx.Client, **fields: object) -> dict[str, object]:
-    response = api.post("/pokemons", json={"name": "Eevee", "element": "normal", **fields})
+    response = api.post("/pokemons", json={"name": "Eevee", "element": "Normal", **fields})
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -67,6 +68,28 @@ def test_health_is_ok_when_the_database_answers(api: httpx.Client) -> None:
     response = api.get("/health")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_docs_serve_their_assets_from_the_app_not_a_cdn(api: httpx.Client) -> None:
+    for page in ("/docs", "/redoc"):
+        html = api.get(page)
+        assert html.status_code == 200
+        scripts = re.findall(r'src="([^"]+\.js)"', html.text)
+        assert scripts, f"{page} loads no script"
+        for script in scripts:
+            assert script.startswith("/"), f"{page} loads {script} from elsewhere"
+            asset = api.get(script)
+            assert asset.status_code == 200 and len(asset.content) > 100_000, script
+
+
+def test_operation_examples_are_in_the_openapi(api: httpx.Client) -> None:
+    catch = api.get("/openapi.json").json()["paths"]["/operations/pokemon/management/catch"]
+    examples = catch["post"]["requestBody"]["content"]["application/json"]["examples"]
+    assert next(iter(examples.values()))["value"] == {
+        "trainer_name": "Ash",
+        "pokemon_name": "Charmander",
+        "element": "Fire",
+    }
 
 
 def test_openapi_documents_every_route(api: httpx.Client) -> None:
@@ -88,7 +111,7 @@ def test_openapi_documents_every_route(api: httpx.Client) -> None:
 
 
 def test_create_returns_201_and_the_stored_document(api: httpx.Client, mongo: object) -> None:
-    created = new_pokemon(api, name="Pikachu", element="electric", level=12)
+    created = new_pokemon(api, name="Pikachu", element="Electric", level=12)
     assert isinstance(created["_id"], str) and len(created["_id"]) == 24
     assert created["level"] == 12 and created["experience"] == 0
     stored = mongo["pokemons"].find_one({"name": "Pikachu", "level": 12})  # type: ignore[index]
@@ -96,13 +119,13 @@ def test_create_returns_201_and_the_stored_document(api: httpx.Client, mongo: ob
 
 
 def test_create_rejects_unknown_fields_and_wrong_types_naming_the_field(api: httpx.Client) -> None:
-    unknown = api.post("/pokemons", json={"name": "X", "element": "fire", "colour": "red"})
+    unknown = api.post("/pokemons", json={"name": "X", "element": "Fire", "colour": "red"})
     assert unknown.status_code == 422
     assert any("colour" in error["loc"] for error in unknown.json()["detail"])
-    wrong = api.post("/pokemons", json={"name": "X", "element": "fire", "level": "high"})
+    wrong = api.post("/pokemons", json={"name": "X", "element": "Fire", "level": "high"})
     assert wrong.status_code == 422
     assert any("level" in error["loc"] for error in wrong.json()["detail"])
-    missing = api.post("/pokemons", json={"element": "fire"})
+    missing = api.post("/pokemons", json={"element": "Fire"})
     assert missing.status_code == 422
     assert any("name" in error["loc"] for error in missing.json()["detail"])
 
@@ -119,7 +142,7 @@ def test_get_by_id_and_not_found(api: httpx.Client) -> None:
 def test_list_pages_filters_sorts_and_counts(api: httpx.Client) -> None:
     trainer = unique("lister")
     for level in (3, 9, 6, 1):
-        new_pokemon(api, name="Oddish", element="grass", level=level, trainer=trainer)
+        new_pokemon(api, name="Oddish", element="Grass", level=level, trainer=trainer)
     response = api.get("/pokemons", params={"trainer": trainer, "sort": "-level", "limit": 2})
     assert response.status_code == 200
     assert response.headers["X-Total-Count"] == "4"
@@ -128,8 +151,52 @@ def test_list_pages_filters_sorts_and_counts(api: httpx.Client) -> None:
         "/pokemons", params={"trainer": trainer, "sort": "level", "skip": 1, "limit": 2}
     ).json()
     assert [p["level"] for p in second_page] == [3, 6]
-    by_element = api.get("/pokemons", params={"trainer": trainer, "element": "water"})
+    by_element = api.get("/pokemons", params={"trainer": trainer, "element": "Water"})
     assert by_element.json() == [] and by_element.headers["X-Total-Count"] == "0"
+    any_casing = api.get("/pokemons", params={"trainer": trainer, "element": "grass"})
+    assert any_casing.headers["X-Total-Count"] == "4"
+
+
+def test_names_are_stored_as_the_games_write_them_whatever_the_casing(
+    api: httpx.Client, mongo: object
+) -> None:
+    created = new_pokemon(api, name=unique("Raichu"), element="ELECTRIC",
+                          attacks=["thunderbolt", "Made-up Move"])  # fmt: skip
+    assert created["element"] == "Electric"
+    assert created["attacks"] == ["Thunderbolt", "Made-up Move"]
+    stored = mongo["pokemons"].find_one({"name": created["name"]})  # type: ignore[index]
+    assert (stored["element"], stored["attacks"]) == ("Electric", ["Thunderbolt", "Made-up Move"])
+
+
+def test_documents_other_clients_stored_are_listed_and_read(
+    api: httpx.Client, mongo: object
+) -> None:
+    """The documents' raw inserts: missing fields take defaults, a missing required one is null."""
+    name = unique("Bulbasaur")
+    raw = mongo["pokemons"].insert_one({"name": name, "level": 5, "experience": 0})  # type: ignore[index]
+    odd = mongo["pokemons"].insert_one({"_id": unique("hand-made"), "name": name, "level": "high"})  # type: ignore[index]
+    listed = api.get("/pokemons", params={"name": name, "sort": "level"})
+    assert listed.status_code == 200, listed.text
+    by_id = {item["_id"]: item for item in listed.json()}
+    bulbasaur = by_id[str(raw.inserted_id)]
+    assert (bulbasaur["level"], bulbasaur["element"], bulbasaur["health"]) == (5, None, 40)
+    assert by_id[odd.inserted_id]["level"] == 5  # a value that does not fit reads as its default
+    for document_id in by_id:
+        single = api.get(f"/pokemons/{document_id}")
+        assert single.status_code == 200 and single.json() == by_id[document_id]
+    # The read schema says so: element may be null; the create schema still requires it.
+    schemas = api.get("/openapi.json").json()["components"]["schemas"]
+    read = next(schema for key, schema in schemas.items() if key.startswith("PokemonRead"))
+    assert {"type": "null"} in read["properties"]["element"]["anyOf"]
+    assert "element" in schemas["PokemonCreate"]["required"]
+    # An operation cannot act on a document that does not fit: 409, saying why.
+    trained = operation(api, "pokemon.management.train", pokemon_name=name, training_hours=1)
+    assert trained.status_code == 409 and "does not match Pokemon" in trained.json()["detail"]
+    # Writing keeps the model's rules: the stored document must become valid.
+    fix = api.patch(f"/pokemons/{raw.inserted_id}", json={"level": 10})
+    assert fix.status_code == 422 and "element" in fix.text
+    fixed = api.patch(f"/pokemons/{raw.inserted_id}", json={"level": 10, "element": "Grass"})
+    assert fixed.status_code == 200 and fixed.json()["element"] == "Grass"
 
 
 @pytest.mark.parametrize(
@@ -184,7 +251,7 @@ def test_delete_returns_204_then_the_document_is_gone(api: httpx.Client) -> None
 
 
 def test_unique_index_makes_a_duplicate_a_409(api: httpx.Client) -> None:
-    trainer = {"name": unique("Brock"), "region": "kanto"}
+    trainer = {"name": unique("Brock"), "region": "Kanto"}
     assert api.post("/trainers", json=trainer).status_code == 201
     duplicate = api.post("/trainers", json=trainer)
     assert duplicate.status_code == 409
@@ -213,34 +280,52 @@ def test_unknown_operation_is_404(api: httpx.Client) -> None:
     assert "detail" in response.json()
 
 
-def test_unknown_trainer_and_pokemon_are_404_with_detail(api: httpx.Client) -> None:
-    catch = operation(api, "pokemon.management.catch", trainer_name=unique("ghost"),
-                      pokemon_name="Gastly", element="normal")  # fmt: skip
+def test_unknown_pokemon_and_trainers_are_404_with_detail(api: httpx.Client) -> None:
     train = operation(api, "pokemon.management.train", pokemon_name=unique("Missingno"),
                       training_hours=3)  # fmt: skip
-    for response in (catch, train):
+    battle = operation(api, "pokemon.battles.trainer_execute", trainer1_name=unique("nobody"),
+                       trainer2_name=unique("noone"))  # fmt: skip
+    for response in (train, battle):
         assert response.status_code == 404
         assert response.json()["detail"]
 
 
-def test_trainer_create_twice_is_409(api: httpx.Client) -> None:
+def test_a_first_catch_registers_the_trainer(api: httpx.Client, mongo: object) -> None:
+    ash = unique("Ash")
+    caught = operation(api, "pokemon.management.catch", trainer_name=ash,
+                       pokemon_name="Pikachu", element="Electric")  # fmt: skip
+    assert caught.status_code == 200, caught.text
+    assert caught.json()["success"] is True and "Pikachu" in caught.json()["message"]
+    trainer = mongo["trainers"].find_one({"name": ash})  # type: ignore[index]
+    assert trainer["region"] is None and trainer["team"] == [caught.json()["pokemon_id"]]
+    registered = operation(api, "pokemon.management.trainer_create", trainer_name=ash,
+                           region="Kanto")  # fmt: skip
+    assert registered.status_code == 200 and registered.json()["region"] == "Kanto"
+
+
+def test_trainer_create_again_is_200_in_the_same_region_and_409_in_another(
+    api: httpx.Client,
+) -> None:
     name = unique("Misty")
-    first = operation(api, "pokemon.management.trainer_create", trainer_name=name, region="kanto")
+    first = operation(api, "pokemon.management.trainer_create", trainer_name=name, region="Kanto")
     assert first.status_code == 200 and first.json()["trainer_name"] == name
-    again = operation(api, "pokemon.management.trainer_create", trainer_name=name, region="johto")
-    assert again.status_code == 409
+    again = operation(api, "pokemon.management.trainer_create", trainer_name=name, region="kanto")
+    assert again.status_code == 200 and again.json() == first.json()
+    elsewhere = operation(api, "pokemon.management.trainer_create", trainer_name=name,
+                          region="Johto")  # fmt: skip
+    assert elsewhere.status_code == 409 and "Kanto" in elsewhere.json()["detail"]
 
 
 def test_the_pokemon_pipeline_leaves_a_charizard(api: httpx.Client, mongo: object) -> None:
     ash = unique("Ash")
     assert (
         operation(
-            api, "pokemon.management.trainer_create", trainer_name=ash, region="kanto"
+            api, "pokemon.management.trainer_create", trainer_name=ash, region="Kanto"
         ).status_code
         == 200
     )
     caught = operation(
-        api, "pokemon.management.catch", trainer_name=ash, pokemon_name="Charmander", element="fire"
+        api, "pokemon.management.catch", trainer_name=ash, pokemon_name="Charmander", element="Fire"
     )
     assert caught.status_code == 200, caught.text
     assert caught.json()["success"] is True and "Charmander" in caught.json()["message"]
@@ -261,8 +346,8 @@ def test_the_pokemon_pipeline_leaves_a_charizard(api: httpx.Client, mongo: objec
 
 def test_a_battle_is_deterministic_and_recorded(api: httpx.Client, mongo: object) -> None:
     red, blue = unique("Red"), unique("Blue")
-    for trainer, pokemon, element in ((red, "Bulbasaur", "grass"), (blue, "Squirtle", "water")):
-        operation(api, "pokemon.management.trainer_create", trainer_name=trainer, region="kanto")
+    for trainer, pokemon, element in ((red, "Bulbasaur", "Grass"), (blue, "Squirtle", "Water")):
+        operation(api, "pokemon.management.trainer_create", trainer_name=trainer, region="Kanto")
         operation(
             api,
             "pokemon.management.catch",
@@ -291,18 +376,20 @@ def test_a_team_never_exceeds_six_under_concurrent_catches(
     api: httpx.Client, mongo: object
 ) -> None:
     trainer = unique("Gary")
-    operation(api, "pokemon.management.trainer_create", trainer_name=trainer, region="kanto")
+    operation(api, "pokemon.management.trainer_create", trainer_name=trainer, region="Kanto")
 
-    def catch(index: int) -> int:
+    def catch(index: int) -> httpx.Response:
         return operation(api, "pokemon.management.catch", trainer_name=trainer,
-                         pokemon_name=f"Rattata{index}", element="normal").status_code  # fmt: skip
+                         pokemon_name=f"Rattata{index}", element="Normal")  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = sorted(pool.map(catch, range(8)))
-    assert statuses == [200] * 6 + [409] * 2
+        responses = list(pool.map(catch, range(8)))
+    assert [response.status_code for response in responses] == [200] * 8
+    in_team = sorted(r.json()["in_team"] for r in responses)
+    assert in_team == [False] * 2 + [True] * 6
     stored = mongo["trainers"].find_one({"name": trainer})  # type: ignore[index]
-    assert len(stored["team"]) == 6
-    assert mongo["pokemons"].count_documents({"trainer": trainer}) == 6  # type: ignore[index]
+    assert (len(stored["team"]), len(stored["box"])) == (6, 2)
+    assert mongo["pokemons"].count_documents({"trainer": trainer}) == 8  # type: ignore[index]
 
 
 def test_operations_act_on_the_most_recent_pokemon_of_a_name(api: httpx.Client) -> None:

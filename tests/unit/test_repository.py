@@ -155,7 +155,8 @@ def test_documents_of_other_clients_are_read_as_far_as_they_fit(pymongo_database
         }
         # A string _id is found by get_document, and strict reads say what does not fit.
         assert await pokemons.get_document("custom-id") == {"_id": "custom-id", "level": 3}
-        with pytest.raises(StoredDocumentError, match="does not match Pokemon: .* name: Field required") as error:
+        not_a_pokemon = "does not match Pokemon: .* name: Field required"
+        with pytest.raises(StoredDocumentError, match=not_a_pokemon) as error:
             await pokemons.get("custom-id")
         assert isinstance(error.value, Conflict) and error.value.status_code == 409
         assert stored_id("custom-id") == "custom-id"
