@@ -14,6 +14,12 @@ Rows:
   ``pulpo-offline/*`` images: debootstrap, Debian's Python, wheelhouses, every
   image, then up. It deletes those images and caches; later runs rebuild them.
 
+A second table holds the timing expectations of the testing strategy document
+(shared/seeds/000_…txt), measured against the running stack instead of asserted in
+a test: ``GET /health`` under 100 ms on average over 100 calls, and an operation
+(the document's catch) under 1 s. Each is measured in rounds; the table shows the
+median round and the spread (fastest to slowest round).
+
 It runs its own copy of the example as the Compose project ``pulpo-bench`` on
 free ports, and removes it (volumes included) at the end. Offline mode is used
 when no registry is reachable, or with ``PULPO_OFFLINE=1``.
@@ -23,12 +29,14 @@ import argparse
 import os
 import shutil
 import socket
+import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import requests
 from rich.console import Console
 from rich.table import Table
 
@@ -87,6 +95,7 @@ def main() -> int:
             rows.append(("warm up to healthy", seconds, "images built, stack down"))
             seconds = timed(lambda: up(stack, report=say))
             rows.append(("no-op up", seconds, "stack up and unchanged"))
+            expectations = document_expectations(stack.url(PUBLISHED_PORTS[0]))
         finally:
             down(stack, volumes=True)
 
@@ -95,7 +104,61 @@ def main() -> int:
     for name, seconds, note in rows:
         table.add_row(name, f"{seconds:.1f}", note)
     console.print(table)
+    console.print(expectations)
     return 0
+
+
+ROUNDS = 5
+CATCH = {"trainer_name": "Ash", "pokemon_name": "Pikachu", "element": "Electric"}
+
+
+def document_expectations(api: str) -> Table:
+    """The document's two timing expectations, measured against the API at ``api``.
+
+    Calls are made as the document makes them: ``requests`` without a session, so
+    each one opens its own connection.
+    """
+
+    def health() -> None:
+        assert requests.get(f"{api}/health", timeout=30).status_code == 200
+
+    def catch() -> None:
+        response = requests.post(
+            f"{api}/operations/pokemon/management/catch", json=CATCH, timeout=30
+        )
+        assert response.status_code == 200, response.text
+
+    table = Table(
+        "expectation",
+        "median round",
+        "spread (rounds)",
+        "target",
+        "met",
+        title=f"The testing strategy's timings ({ROUNDS} rounds each)",
+    )
+    for name, call, calls, target in (
+        ("GET /health, mean of 100 calls", health, 100, 0.100),
+        ("catch operation, mean of 10 calls", catch, 10, 1.0),
+    ):
+        call()  # warm: the first call may pay for connections and imports
+        means = [mean_seconds(call, calls) for _ in range(ROUNDS)]
+        median = statistics.median(means)
+        table.add_row(
+            name,
+            f"{median * 1000:.1f} ms",
+            f"{min(means) * 1000:.1f}–{max(means) * 1000:.1f} ms",
+            f"< {target * 1000:.0f} ms",
+            "yes" if median < target else "NO",
+        )
+    return table
+
+
+def mean_seconds(call: Callable[[], None], calls: int) -> float:
+    """The mean time of ``calls`` sequential calls of ``call``."""
+    started = time.perf_counter()
+    for _ in range(calls):
+        call()
+    return (time.perf_counter() - started) / calls
 
 
 def _ignore(line: str) -> None:
