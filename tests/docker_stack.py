@@ -14,6 +14,8 @@ Docker pipeline test in ``tests/e2e`` share one stack per session:
   says otherwise): the project is mounted, the images' tags ignore its source, so a
   rerun after an edit of the example rebuilds nothing; the API and flows containers
   are restarted when the example or its generated package changed since they started;
+* every ``pulpo up`` of the session installs the Pulpo wheel the stack was built with
+  (``PULPO_WHEEL``), so an edit of Pulpo's source during the run rebuilds nothing;
 * what takes long (images, waiting for healthy services) is reported as it happens,
   ``[docker]`` lines in pytest's terminal (:func:`terminal_lines`).
 
@@ -21,6 +23,7 @@ Without a Docker engine the tests are skipped with the reason, except under CI
 (``CI`` set), where that is an error: CI provides the engine.
 """
 
+import contextlib
 import filecmp
 import os
 import shutil
@@ -184,6 +187,38 @@ def _source_digest(project: Path) -> str:
     return content_tag(project, ["pokemon", "generated", "pyproject.toml"])
 
 
+@contextlib.contextmanager
+def _pulpo_as_built(project: Path, scratch: Path) -> Iterator[None]:
+    """Every ``pulpo up`` of the session installs the Pulpo the stack was built with.
+
+    ``PULPO_WHEEL`` points at a copy of the wheel: an edit of Pulpo's source while the
+    tests run (``pulpo up`` builds the wheel from it) must not rebuild the images.
+    """
+    if os.environ.get("PULPO_WHEEL"):
+        yield
+        return
+    (wheel,) = (project / ".pulpo" / "dist").glob("pulpo-*.whl")
+    os.environ["PULPO_WHEEL"] = str(shutil.copy(wheel, scratch))
+    try:
+        yield
+    finally:
+        del os.environ["PULPO_WHEEL"]
+
+
+@contextlib.contextmanager
+def _setting(name: str, value: bool) -> Iterator[None]:
+    """``name`` set to 1 or 0 in the environment for the duration."""
+    previous = os.environ.get(name)
+    os.environ[name] = "1" if value else "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = previous
+
+
 def _restart_if_stale(running: "RunningStack", since: float, lines: Any) -> None:
     """Restart api and flows when they started before ``since`` (wall clock), then wait.
 
@@ -221,7 +256,9 @@ def _ports(client: Any, stack: Any) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def docker_stack(request: pytest.FixtureRequest) -> Iterator[RunningStack]:
+def docker_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningStack]:
     """The Pokemon stack, built and healthy; ``down -v`` at the end unless PULPO_KEEP_UP=1."""
     from pulpo.run.progress import seconds
     from pulpo.run.stack import Stack, down, up
@@ -250,7 +287,9 @@ def docker_stack(request: pytest.FixtureRequest) -> Iterator[RunningStack]:
         raise
     mode = " (dev mode)" if dev else ""
     lines.say(f"stack {COMPOSE_PROJECT}{mode} ready in {seconds(time.monotonic() - started)}")
-    yield running
+    # `pulpo up` in a test then keeps the session's mode.
+    with _pulpo_as_built(project, tmp_path_factory.mktemp("wheel")), _setting("PULPO_DEV", dev):
+        yield running
     if request.session.testsfailed:
         report(running, lines.say)
     if keep_up:

@@ -39,13 +39,14 @@ def up_command(
         ),
     ] = False,
     dev: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--dev",
+            "--dev/--no-dev",
             help="Development mode: mount the project into the API and flows containers "
-            "and restart them when it changes (edit, `pulpo compile`, live in seconds).",
+            "and restart them when it changes (edit, `pulpo compile`, live in seconds) "
+            "(default: PULPO_DEV, from the environment or the project's .env).",
         ),
-    ] = False,
+    ] = None,
 ) -> None:
     """Compile, build what changed, start the Docker stack and wait until it is healthy."""
     from pulpo.cli.progress import RichReporter
@@ -56,7 +57,7 @@ def up_command(
     width = max(len(name) for name in urls)
     for name, url in urls.items():
         out.print(f"{name.ljust(width)}  {url}", markup=False)
-    if dev:
+    if stack.dev:
         err.print(
             f"dev mode: {stack.root} is mounted into api and flows; they restart when a "
             "Python file changes (run `pulpo compile` after editing the domain)",

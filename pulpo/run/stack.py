@@ -45,6 +45,7 @@ from pulpo.run.images import EngineUnavailable, ImageError
 from pulpo.run.progress import Lines, Reporter, Step
 
 PROJECT_NAME_VARIABLE = "COMPOSE_PROJECT_NAME"
+DEV_VARIABLE = "PULPO_DEV"
 DEFAULT_WAIT_SECONDS = 300
 LOG_LINES = 20
 SERVICE_ORDER = ("mongodb", "api", "prefect-server", "flows")  # dependencies first
@@ -101,13 +102,13 @@ class Stack:
         *,
         offline: bool | None = None,
         test: bool = False,
-        dev: bool = False,
+        dev: bool | None = None,
         project_name: str | None = None,
     ) -> "Stack":
         """The stack of the project in ``root`` (its settings only; nothing is imported).
 
         ``offline=None`` follows ``[tool.pulpo] offline`` or ``PULPO_OFFLINE`` (environment
-        or the project's ``.env``).
+        or the project's ``.env``); ``dev=None`` follows ``PULPO_DEV`` the same way.
         ``project_name`` (else ``COMPOSE_PROJECT_NAME``) replaces ``pulpo-<project>``.
         """
         config, _ = load_config(root)
@@ -118,7 +119,6 @@ class Stack:
             compose_name=f"pulpo-{slug}",
             image_prefix=f"pulpo-{slug}",
             test=test,
-            dev=dev,
         )
         stack.compose_name = (
             project_name or os.environ.get(PROJECT_NAME_VARIABLE) or stack.compose_name
@@ -126,6 +126,9 @@ class Stack:
         if offline is None:
             offline = config.offline or images.offline_requested({**stack.dotenv(), **os.environ})
         stack.offline = offline
+        if dev is None:
+            dev = _flag({**stack.dotenv(), **os.environ}, DEV_VARIABLE)
+        stack.dev = dev
         return stack
 
     @property
@@ -206,6 +209,11 @@ class Stack:
         if host in ("0.0.0.0", "::", ""):
             host = "127.0.0.1"
         return f"{scheme}://{host}:{self.setting(port.variable, str(port.default))}"
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """A yes/no setting: 1, true, yes or on."""
+    return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 # --- the tools ---------------------------------------------------------------------------------
