@@ -65,7 +65,10 @@ def test_work_pools_work_with_prefects_cli(docker_stack: RunningStack) -> None:
     pool = f"pool-{uuid.uuid4().hex[:6]}"
 
     def prefect_cli(*arguments: str) -> str:
-        result = docker_stack.compose("exec", "-T", "flows", "prefect", *arguments, check=False)
+        # A wide terminal, so Prefect's tables do not cut the pool's name short.
+        result = docker_stack.compose(
+            "exec", "-T", "-e", "COLUMNS=300", "flows", "prefect", *arguments, check=False
+        )
         assert result.returncode == 0, (result.stdout + result.stderr)[-2000:]
         return result.stdout
 

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.docker
 
 
 def new_pokemon(api: httpx.Client, **fields: object) -> dict[str, object]:
-    body = {"name": f"Pika-{uuid.uuid4().hex[:8]}", "element": "electric", **fields}
+    body = {"name": f"Pika-{uuid.uuid4().hex[:8]}", "element": "Electric", **fields}
     response = api.post("/pokemons", json=body)
     assert response.status_code == 201, response.text
     return response.json()
@@ -28,7 +28,7 @@ def test_create_returns_201_with_an_id(api: httpx.Client) -> None:
 
 
 def test_unknown_field_is_422_naming_it(api: httpx.Client) -> None:
-    response = api.post("/pokemons", json={"name": "Eevee", "element": "normal", "colour": "x"})
+    response = api.post("/pokemons", json={"name": "Eevee", "element": "Normal", "colour": "x"})
     assert response.status_code == 422
     assert "colour" in response.text
 
@@ -86,20 +86,18 @@ def test_delete_is_204_then_404(api: httpx.Client) -> None:
 def test_operations_answer_200_404_409_422(api: httpx.Client) -> None:
     trainer = f"Misty-{uuid.uuid4().hex[:8]}"
     create = "/operations/pokemon/management/trainer_create"
-    first = api.post(create, json={"trainer_name": trainer, "region": "kanto"})
+    first = api.post(create, json={"trainer_name": trainer, "region": "Kanto"})
     assert first.status_code == 200, first.text
     assert first.json()["trainer_name"] == trainer
-    duplicate = api.post(create, json={"trainer_name": trainer, "region": "kanto"})
-    assert duplicate.status_code == 409
+    again = api.post(create, json={"trainer_name": trainer, "region": "Kanto"})
+    assert again.status_code == 200 and again.json() == first.json()  # a retry is harmless
+    elsewhere = api.post(create, json={"trainer_name": trainer, "region": "Johto"})
+    assert elsewhere.status_code == 409 and "Kanto" in elsewhere.json()["detail"]
     unknown = api.post(
-        "/operations/pokemon/management/catch",
-        json={
-            "trainer_name": f"nobody-{uuid.uuid4().hex}",
-            "pokemon_name": "Staryu",
-            "element": "water",
-        },
+        "/operations/pokemon/management/train",
+        json={"pokemon_name": f"nobody-{uuid.uuid4().hex}", "training_hours": 1},
     )
-    assert unknown.status_code == 404 and "does not exist" in unknown.json()["detail"]
+    assert unknown.status_code == 404 and "No Pokemon named" in unknown.json()["detail"]
     invalid = api.post(create, json={"trainer_name": trainer, "region": "atlantis"})
     assert invalid.status_code == 422
     assert api.post("/operations/pokemon/management/nothing", json={}).status_code == 404

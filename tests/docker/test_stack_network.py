@@ -14,7 +14,7 @@ def test_documents_written_through_the_api_are_in_mongodb(
     docker_stack: RunningStack, api: httpx.Client
 ) -> None:
     name = f"Stored-{uuid.uuid4().hex[:8]}"
-    created = api.post("/pokemons", json={"name": name, "element": "grass", "level": 8})
+    created = api.post("/pokemons", json={"name": name, "element": "Grass", "level": 8})
     assert created.status_code == 201, created.text
     client: MongoClient[dict[str, object]] = MongoClient(
         docker_stack.mongodb_url, directConnection=True, serverSelectionTimeoutMS=5000
@@ -25,7 +25,7 @@ def test_documents_written_through_the_api_are_in_mongodb(
         client.close()
     assert stored is not None
     assert str(stored["_id"]) == created.json()["_id"]
-    assert stored["level"] == 8 and stored["element"] == "grass"
+    assert stored["level"] == 8 and stored["element"] == "Grass"
 
 
 def test_the_api_reaches_mongodb_by_service_name(docker_stack: RunningStack) -> None:

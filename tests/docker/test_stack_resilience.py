@@ -50,14 +50,14 @@ def test_stopped_mongodb_gives_503_then_the_api_recovers(
     restores.wait_healthy("mongodb", timeout=60)
     status, elapsed, response = poll(api, 200, within=30)
     assert status == 200, f"no recovery after {elapsed:.1f} s: {response.text}"
-    assert api.post("/pokemons", json={"name": "Back", "element": "fire"}).status_code == 201
+    assert api.post("/pokemons", json={"name": "Back", "element": "Fire"}).status_code == 201
     # Recovered by itself: the API container was not restarted.
     assert restores.container("api").attrs["State"]["StartedAt"] == api_started
 
 
 def test_data_survives_restarting_the_api(restores: RunningStack, api: httpx.Client) -> None:
     created = api.post(
-        "/pokemons", json={"name": f"Keep-{uuid.uuid4().hex[:6]}", "element": "water"}
+        "/pokemons", json={"name": f"Keep-{uuid.uuid4().hex[:6]}", "element": "Water"}
     )
     assert created.status_code == 201
     restores.compose("restart", "api")
@@ -68,7 +68,7 @@ def test_data_survives_restarting_the_api(restores: RunningStack, api: httpx.Cli
 
 def test_data_survives_a_new_mongodb_container(restores: RunningStack, api: httpx.Client) -> None:
     created = api.post(
-        "/pokemons", json={"name": f"Vol-{uuid.uuid4().hex[:6]}", "element": "grass"}
+        "/pokemons", json={"name": f"Vol-{uuid.uuid4().hex[:6]}", "element": "Grass"}
     )
     assert created.status_code == 201
     before = restores.container("mongodb").id

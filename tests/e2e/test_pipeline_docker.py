@@ -36,16 +36,16 @@ def test_charmander_becomes_charizard_and_battles(
     tag = uuid.uuid4().hex[:6]
     ash, gary = f"Ash-{tag}", f"Gary-{tag}"
     for trainer in (ash, gary):
-        run(api, "pokemon.management.trainer_create", {"trainer_name": trainer, "region": "kanto"})
+        run(api, "pokemon.management.trainer_create", {"trainer_name": trainer, "region": "Kanto"})
     caught = run(
         api,
         "pokemon.management.catch",
-        {"trainer_name": ash, "pokemon_name": "Charmander", "element": "fire"},
+        {"trainer_name": ash, "pokemon_name": "Charmander", "element": "Fire"},
     )
     run(
         api,
         "pokemon.management.catch",
-        {"trainer_name": gary, "pokemon_name": "Squirtle", "element": "water"},
+        {"trainer_name": gary, "pokemon_name": "Squirtle", "element": "Water"},
     )
     trained = run(
         api, "pokemon.management.train", {"pokemon_name": "Charmander", "training_hours": 100}
@@ -86,11 +86,11 @@ def test_the_evolution_flow_runs_in_the_flows_container(
         pytest.skip("the generated package has no flows module")
     tag = uuid.uuid4().hex[:6]
     trainer = f"Brock-{tag}"
-    run(api, "pokemon.management.trainer_create", {"trainer_name": trainer, "region": "kanto"})
+    run(api, "pokemon.management.trainer_create", {"trainer_name": trainer, "region": "Kanto"})
     caught = run(
         api,
         "pokemon.management.catch",
-        {"trainer_name": trainer, "pokemon_name": "Charmander", "element": "fire"},
+        {"trainer_name": trainer, "pokemon_name": "Charmander", "element": "Fire"},
     )
     run(api, "pokemon.management.train", {"pokemon_name": "Charmander", "training_hours": 100})
     started = api.post("/flows/pokemon/evolution", json={"stage1": {"pokemon_name": "Charmander"}})
