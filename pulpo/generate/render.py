@@ -1,23 +1,16 @@
 """Render the templates of a project's generated package into file contents."""
 
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import jinja2
 
 from pulpo.generate.context import AppContext, header
 
 
-def templates_dir() -> Path:
-    """The templates folder: inside the installed package, or at the top of a source checkout."""
-    packaged = Path(__file__).resolve().parent.parent / "templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "templates"
-
-
 def environment() -> jinja2.Environment:
+    """The Jinja2 environment of Pulpo's templates, which ship inside the package."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
+        loader=jinja2.PackageLoader("pulpo", "templates"),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
