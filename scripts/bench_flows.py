@@ -63,12 +63,13 @@ def prefect_api(work: Path) -> Iterator[str]:
 def compiled_example(work: Path) -> Path:
     from pulpo.discover import discover
     from pulpo.generate import compile_project
+    from pulpo.validate import validate
 
     project = work / "pokemon"
     shutil.copytree(
         EXAMPLE, project, ignore=shutil.ignore_patterns("generated", ".pulpo", "__pycache__")
     )
-    compile_project(discover(project))
+    compile_project(validate(discover(project)))
     sys.path.insert(0, str(project))
     return project
 

@@ -43,8 +43,9 @@ def pokemon_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the Pokemon example, compiled once per session. Treat it as read-only."""
     from pulpo.discover import discover
     from pulpo.generate import compile_project
+    from pulpo.validate import validate
 
     project = tmp_path_factory.mktemp("example") / "pokemon"
     copy_example(project)
-    compile_project(discover(project))
+    compile_project(validate(discover(project)))
     return project

@@ -61,10 +61,10 @@ def options(
 @reports_errors
 def check_command(project: ProjectArgument = Path(".")) -> None:
     """Report every problem in the project, each with its code and file:line."""
-    from pulpo.validate import validate
+    from pulpo.validate import diagnose
 
     found = discover(project)
-    diagnostics = validate(found)
+    diagnostics = diagnose(found)
     for diagnostic in diagnostics:
         err.print(str(diagnostic), markup=False)
     if diagnostics:
@@ -87,7 +87,7 @@ def compile_command(
     """Generate the project's FastAPI package (written atomically, deterministic)."""
     from pulpo.generate import compile_project
 
-    result = compile_project(discover(project), check=check)
+    result = compile_project(valid_project(project), check=check)
     where = shown(result.output)
     if check:
         if result.changed:
@@ -126,23 +126,20 @@ def graph_command(
 def ops_list_command(project: ProjectArgument = Path(".")) -> None:
     """List the operations: name, inputs, output and order."""
     from pulpo.generate.annotations import Imports, render_annotation
-    from pulpo.validate import read_signature
 
     found = valid_project(project)
     rows = []
     for operation in found.operations:
-        spec = operation.spec
-        signature, _ = read_signature(spec)
-        assert signature is not None
-        if signature.input_model is not None:
-            inputs = signature.input_model.__name__
+        if operation.input_model is not None:
+            inputs = operation.input_model.__name__
         else:
             inputs = ", ".join(
                 f"{item.name}: {render_annotation(item.annotation, Imports())}"
-                for item in signature.inputs
+                for item in operation.parameters
             )
-        summary = spec.description.splitlines()[0] if spec.description else ""
-        rows.append([spec.name, inputs, signature.output.__name__, ", ".join(spec.after), summary])
+        summary = operation.description.splitlines()[0] if operation.description else ""
+        after = ", ".join(name.rpartition(".")[2] for name in operation.after)
+        rows.append([operation.name, inputs, operation.output.__name__, after, summary])
     # Names are what users copy into `pulpo ops run`: print_table never cuts a cell.
     print_table(out, ["operation", "inputs", "output", "after", "description"], rows)
 
@@ -184,7 +181,7 @@ def serve_command(
     """Serve the compiled API with uvicorn (starts the embedded database without MONGODB_URL)."""
     from pulpo.run.serve import serve
 
-    found = discover(project)
+    found = valid_project(project)
     serve(found, host=host, port=port, announce=lambda line: out.print(line, markup=False))
 
 

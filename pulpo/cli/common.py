@@ -3,13 +3,16 @@
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from pulpo.discover import Project, discover
+from pulpo.discover import discover
 from pulpo.errors import DatabaseUnavailable, PulpoError
+
+if TYPE_CHECKING:
+    from pulpo.validate import ValidProject
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -30,7 +33,7 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except PulpoError as error:
-            from pulpo.generate import ProjectInvalid
+            from pulpo.validate import ProjectInvalid
 
             if isinstance(error, ProjectInvalid):
                 for diagnostic in error.diagnostics:
@@ -44,12 +47,8 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def valid_project(root: Path) -> Project:
+def valid_project(root: Path) -> "ValidProject":
     """Discover and validate; an invalid project raises ``ProjectInvalid`` (see reports_errors)."""
-    from pulpo.generate import ProjectInvalid
     from pulpo.validate import validate
 
-    found = discover(root)
-    if diagnostics := validate(found):
-        raise ProjectInvalid(diagnostics)
-    return found
+    return validate(discover(root))

@@ -9,11 +9,9 @@ from typing import Any
 
 from pulpo import __version__
 from pulpo.declare.naming import pascal_case, route_path, snake_case
-from pulpo.discover.project import DiscoveredModel, DiscoveredOperation, Project
 from pulpo.generate.annotations import Imports, optional, render_annotation, render_literal
 from pulpo.generate.flows import FlowsContext, build_flows_context
-from pulpo.validate.signature import input_model, read_signature
-from pulpo.validate.types import is_scalar
+from pulpo.validate import DataModel, Operation, ValidProject
 
 # Query parameters of the list route; a model field of the same name cannot be a filter.
 LIST_PARAMETERS = ("limit", "skip", "sort")
@@ -139,7 +137,7 @@ def header(source: str) -> str:
     )
 
 
-def build_context(project: Project) -> AppContext:
+def build_context(project: ValidProject) -> AppContext:
     config = project.config
     context = AppContext(
         project=config.name,
@@ -152,63 +150,55 @@ def build_context(project: Project) -> AppContext:
     )
     context.models = [_model_context(model) for model in project.models]
     _add_operations(context, project.operations)
-    context.flows = build_flows_context(project.operations, context.operations)
+    context.flows = build_flows_context(project, context.operations)
     return context
 
 
-def _model_context(model: DiscoveredModel) -> ModelContext:
-    spec = model.spec
-    cls: Any = spec.cls
+def _model_context(model: DataModel) -> ModelContext:
     imports = Imports()
-    imports.add_type(cls)
+    imports.add_type(model.cls)
     fields = []
-    for name, info in cls.model_fields.items():
-        scalar = is_scalar(info.annotation)
-        filterable = scalar and name not in LIST_PARAMETERS
+    for item in model.fields:
+        filterable = item.scalar and item.name not in LIST_PARAMETERS
         fields.append(
             FieldContext(
-                name=name,
-                description=info.description,
-                update_annotation=render_annotation(optional(info.annotation), imports),
+                name=item.name,
+                description=item.description,
+                update_annotation=render_annotation(optional(item.annotation), imports),
                 filter_annotation=(
-                    render_annotation(optional(info.annotation), imports) if filterable else None
+                    render_annotation(optional(item.annotation), imports) if filterable else None
                 ),
-                sortable=scalar,
+                sortable=item.scalar,
                 read_annotation=(
-                    render_annotation(optional(info.annotation), imports)
-                    if info.is_required()
-                    else None
+                    render_annotation(optional(item.annotation), imports) if item.required else None
                 ),
             )
         )
     return ModelContext(
-        name=spec.name,
+        name=model.name,
         module=model.module,
-        collection=spec.collection,
-        description=spec.description,
-        schema_module=snake_case(spec.name),
-        router_module=spec.collection,
-        route="/" + spec.collection,
-        variable=spec.collection,
-        header=header(f"{model.module}.{spec.name}"),
+        collection=model.collection,
+        description=model.description,
+        schema_module=snake_case(model.name),
+        router_module=model.collection,
+        route="/" + model.collection,
+        variable=model.collection,
+        header=header(f"{model.module}.{model.name}"),
         fields=fields,
         schema_imports=imports.lines(),
     )
 
 
-def _add_operations(context: AppContext, operations: list[DiscoveredOperation]) -> None:
+def _add_operations(context: AppContext, operations: tuple[Operation, ...]) -> None:
     """Operation endpoints share one router module and one schemas module."""
     router_imports, schema_imports = Imports(), Imports()
-    short_names = [operation.spec.short_name for operation in operations]
+    short_names = [operation.short_name for operation in operations]
     for operation in operations:
-        spec = operation.spec
-        signature, problems = read_signature(spec)
-        if signature is None:
-            raise ValueError(f"{spec.name} was not validated: {problems}")
-        unique_short = short_names.count(spec.short_name) == 1
-        base = pascal_case(spec.short_name if unique_short else spec.name.replace(".", "_"))
-        if signature.input_model is not None:
-            input_class = router_imports.add_type(signature.input_model)
+        unique_short = short_names.count(operation.short_name) == 1
+        name = operation.name
+        base = pascal_case(operation.short_name if unique_short else name.replace(".", "_"))
+        if operation.input_model is not None:
+            input_class = router_imports.add_type(operation.input_model)
         else:
             input_class = base + "Input"
         inputs = [
@@ -217,31 +207,23 @@ def _add_operations(context: AppContext, operations: list[DiscoveredOperation]) 
                 annotation=render_annotation(item.annotation, schema_imports),
                 default=None if item.required else render_literal(item.default, schema_imports),
             )
-            for item in signature.inputs
+            for item in operation.parameters
         ]
-        model = input_model(spec.name, signature)
-        examples = [
-            ExampleContext(
-                name,
-                model.model_validate(value).model_dump(mode="json", exclude_unset=True),
-            )
-            for name, value in spec.examples
-        ]
-        description = spec.description or f"Run the {spec.name} operation."
+        description = operation.description or f"Run the {name} operation."
         context.operations.append(
             OperationContext(
-                name=spec.name,
-                path=route_path(spec.name),
-                endpoint=spec.name.replace(".", "_"),
+                name=name,
+                path=route_path(name),
+                endpoint=name.replace(".", "_"),
                 module=operation.module,
-                function=spec.function.__name__,
+                function=operation.function,
                 summary=description.splitlines()[0].rstrip("."),
                 description=description,
                 input_class=input_class,
-                input_is_user_model=signature.input_model is not None,
+                input_is_user_model=operation.input_model is not None,
                 inputs=inputs,
-                output_class=router_imports.add_type(signature.output),
-                examples=examples,
+                output_class=router_imports.add_type(operation.output),
+                examples=[ExampleContext(item.name, item.value) for item in operation.examples],
             )
         )
         if operation.module not in context.operation_modules:

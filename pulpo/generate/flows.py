@@ -7,8 +7,7 @@ the children of one stage at once, the stages in order.
 
 A group flow takes one input field per child and returns one output field per
 child. A child's input may be *fed* by the outputs of the operations it runs
-``after=``: through the operation's ``inputs=`` map (``"stage1.evolved_name"``),
-or where a predecessor's output has a field of the parameter's name and type.
+``after=`` (validation decided which: :attr:`~pulpo.validate.Operation.feeds`).
 When every required parameter of a child can be fed, its input field is
 optional; what the caller gives explicitly always wins, and fed values fill
 only what the caller left out.
@@ -19,11 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from pulpo.declare import OperationSpec
 from pulpo.declare.naming import pascal_case, route_path
-from pulpo.discover.hierarchy import Node, build_tree, resolve_after, stages
-from pulpo.discover.project import DiscoveredOperation
 from pulpo.generate.annotations import Imports
-from pulpo.validate.signature import OperationSignature, read_signature
-from pulpo.validate.types import strip_annotated
+from pulpo.validate import Operation, ValidProject
 
 if TYPE_CHECKING:
     from pulpo.generate.context import OperationContext
@@ -151,21 +147,21 @@ class FlowsContext:
 
 
 def build_flows_context(
-    operations: list[DiscoveredOperation],
+    project: ValidProject,
     contexts: list["OperationContext"],
 ) -> FlowsContext | None:
-    """The flows of a project whose operations were validated; ``None`` without operations."""
-    if not operations:
+    """The flows of a validated project; ``None`` without operations."""
+    if not project.operations:
         return None
     by_name = {operation.name: operation for operation in contexts}
-    specs = {operation.spec.name: operation.spec for operation in operations}
     schema_imports, router_imports = Imports(), Imports()
-    for operation in operations:
-        if (model := _signature(operation.spec).input_model) is not None:
-            router_imports.add_type(model)
+    for operation in project.operations:
+        if operation.input_model is not None:
+            router_imports.add_type(operation.input_model)
+    roots = [group for group in project.groups if "." not in group.name]
     groups: list[GroupContext] = []
-    for root in build_tree(operation.spec for operation in operations):
-        groups.extend(_groups(root, by_name, specs, schema_imports))
+    for root in roots:
+        groups.extend(_groups(project, root.name, by_name, schema_imports))
     operation_inputs = sorted(
         {
             child.input_class
@@ -176,7 +172,7 @@ def build_flows_context(
     )
     return FlowsContext(
         groups=groups,
-        tasks=[_task(by_name[operation.spec.name], operation.spec) for operation in operations],
+        tasks=[_task(by_name[operation.name], operation.spec) for operation in project.operations],
         operation_input_classes=operation_inputs,
         schema_imports=schema_imports.lines(),
         router_imports=router_imports.lines(),
@@ -218,67 +214,76 @@ def _task(operation: "OperationContext", spec: OperationSpec) -> TaskContext:
 
 
 def _groups(
-    node: Node,
-    operations: dict[str, "OperationContext"],
-    specs: dict[str, OperationSpec],
+    project: ValidProject,
+    name: str,
+    contexts: dict[str, "OperationContext"],
     imports: Imports,
 ) -> list[GroupContext]:
-    """``node``'s group and every group below it, subgroups first."""
+    """The group ``name`` and every group below it, subgroups first."""
+    group = project.group(name)
     found: list[GroupContext] = []
     children: dict[str, ChildContext] = {}
-    for child in node.children.values():
-        if child.is_group:
-            below = _groups(child, operations, specs, imports)
+    for child in group.children:
+        short_name = child.rpartition(".")[2]
+        if project.is_group(child):
+            below = _groups(project, child, contexts, imports)
             found.extend(below)
-            children[child.name] = ChildContext(
-                name=child.name,
-                short_name=child.short_name,
-                variable=child.short_name,
-                call=flow_variable(child.name),
+            children[child] = ChildContext(
+                name=child,
+                short_name=short_name,
+                variable=short_name,
+                call=flow_variable(child),
                 is_group=True,
-                input_class=_class_prefix(child.name) + "FlowInput",
-                output_class=_class_prefix(child.name) + "FlowOutput",
+                input_class=_class_prefix(child) + "FlowInput",
+                output_class=_class_prefix(child) + "FlowOutput",
                 optional=False,
                 example=below[-1].example,  # the child's own group comes last
             )
         else:
-            operation = operations[child.name]
-            children[child.name] = ChildContext(
-                name=child.name,
-                short_name=child.short_name,
-                variable=child.short_name,
-                call=operation.endpoint + "_task",
+            context = contexts[child]
+            operation = project.operation(child)
+            children[child] = ChildContext(
+                name=child,
+                short_name=short_name,
+                variable=short_name,
+                call=context.endpoint + "_task",
                 is_group=False,
-                input_class=operation.input_class,
-                output_class=operation.output_class,
-                optional=False,
-                example=operation.example,
+                input_class=context.input_class,
+                output_class=context.output_class,
+                optional=operation.fully_fed,
+                example=context.example,
             )
-            signature = _signature(specs[child.name])
-            if signature.input_model is not None:
-                imports.add_type(signature.input_model)
-            imports.add_type(signature.output)
+            if operation.input_model is not None:
+                imports.add_type(operation.input_model)
+            imports.add_type(operation.output)
     for step in children.values():
         if step.variable in _BODY_NAMES:
             step.variable += "_output"
-    names = list(children)
-    for child_node in node.children.values():
-        if child_node.operation is not None:
-            _feed(children[child_node.name], child_node.operation, names, children, specs)
-    ordered = [[children[child.name] for child in stage] for stage in stages(node)]
+    for child in group.children:
+        if not project.is_group(child):
+            children[child].fed = _fed(project.operation(child), children)
+    ordered = [[children[child] for child in stage] for stage in group.stages]
     found.append(
         GroupContext(
-            name=node.name,
-            variable=flow_variable(node.name),
-            input_class=_class_prefix(node.name) + "FlowInput",
-            output_class=_class_prefix(node.name) + "FlowOutput",
-            summary=_summary(node.name, ordered),
+            name=name,
+            variable=flow_variable(name),
+            input_class=_class_prefix(name) + "FlowInput",
+            output_class=_class_prefix(name) + "FlowOutput",
+            summary=_summary(name, ordered),
             children=list(children.values()),
             stages=ordered,
             example=_group_example(list(children.values())),
         )
     )
     return found
+
+
+def _fed(operation: Operation, steps: dict[str, ChildContext]) -> list[FedValue]:
+    """What feeds ``operation``'s parameters, as expressions of the group flow's body."""
+    return [
+        FedValue(feed.parameter, f"{steps[feed.source].variable}.{feed.field}")
+        for feed in operation.feeds
+    ]
 
 
 def _group_example(children: list[ChildContext]) -> dict[str, Any] | None:
@@ -298,63 +303,6 @@ def _group_example(children: list[ChildContext]) -> dict[str, Any] | None:
             key: value for key, value in child.example.items() if key not in fed
         }
     return example
-
-
-def _feed(
-    child: ChildContext,
-    spec: OperationSpec,
-    siblings: list[str],
-    nodes: dict[str, ChildContext],
-    specs: dict[str, OperationSpec],
-) -> None:
-    """Decide which of ``child``'s parameters its predecessors' outputs feed."""
-    signature = _signature(spec)
-    predecessors = [name for name in resolve_after(spec, siblings) if name is not None]
-    if signature.input_model is not None:
-        parameters = {
-            name: (strip_annotated(info.annotation), info.is_required())
-            for name, info in signature.input_model.model_fields.items()
-        }
-    else:
-        parameters = {
-            item.name: (strip_annotated(item.annotation), item.required)
-            for item in signature.inputs
-        }
-    fed: dict[str, str] = {}
-    for parameter, source in spec.inputs.items():
-        stage, _, output_field = source.partition(".")
-        full = stage if "." in stage else f"{spec.parent}.{stage}"
-        fed[parameter] = f"{nodes[full].variable}.{output_field}"
-    for parameter, (annotation, _) in parameters.items():
-        if parameter in fed:
-            continue
-        for name in predecessors:
-            output = _output_fields(specs[name]) if name in specs else {}
-            if parameter in output and output[parameter] == annotation:
-                fed[parameter] = f"{nodes[name].variable}.{parameter}"
-                break
-    child.optional = all(
-        parameter in fed for parameter, (_, required) in parameters.items() if required
-    )
-    child.fed = [
-        FedValue(parameter, fed[parameter])
-        for parameter, (_, required) in parameters.items()
-        # A required parameter of a required input is always given by the caller.
-        if parameter in fed and (child.optional or not required)
-    ]
-
-
-def _output_fields(spec: OperationSpec) -> dict[str, object]:
-    """The fields of an operation's output, with their types."""
-    fields = _signature(spec).output.model_fields
-    return {name: strip_annotated(info.annotation) for name, info in fields.items()}
-
-
-def _signature(spec: OperationSpec) -> OperationSignature:
-    signature, problems = read_signature(spec)
-    if signature is None:
-        raise ValueError(f"{spec.name} was not validated: {problems}")
-    return signature
 
 
 def _class_prefix(group: str) -> str:

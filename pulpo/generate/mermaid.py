@@ -5,24 +5,23 @@ Paste the output into any Markdown file that renders Mermaid (GitHub does)::
     pulpo graph examples/pokemon > docs/domain.md
 """
 
-from pulpo.discover.hierarchy import Node, build_tree, resolve_after, stages
-from pulpo.discover.project import Project
 from pulpo.generate.annotations import Imports, render_annotation
+from pulpo.validate import ValidProject
 from pulpo.validate.types import is_model, named_types
 
 
-def models_diagram(project: Project) -> str:
+def models_diagram(project: ValidProject) -> str:
     """A ``classDiagram``: each datamodel and nested model with its fields, and who embeds whom."""
     lines = ["classDiagram"]
     relations: list[str] = []
     shown: set[type] = set()
     for model in project.models:
-        for cls in named_types(model.spec.cls):
+        for cls in named_types(model.cls):
             if cls in shown or not is_model(cls):
                 continue
             shown.add(cls)
             lines.append(f"    class {cls.__name__} {{")
-            if cls is model.spec.cls:
+            if cls is model.cls:
                 lines.append("        <<datamodel>>")
             for name, info in cls.model_fields.items():
                 annotation = render_annotation(info.annotation, Imports())
@@ -36,29 +35,28 @@ def models_diagram(project: Project) -> str:
     return "\n".join(lines + sorted(set(relations)))
 
 
-def operations_diagram(project: Project) -> str:
+def operations_diagram(project: ValidProject) -> str:
     """A ``flowchart``: groups as subgraphs, operations as nodes, ``after=`` as arrows."""
     lines = ["flowchart TD"]
-    for root in build_tree(operation.spec for operation in project.operations):
-        lines.extend(_group_lines(root, depth=1))
+    for root in (group for group in project.groups if "." not in group.name):
+        lines.extend(_group_lines(project, root.name, depth=1))
     return "\n".join(lines)
 
 
-def _group_lines(node: Node, depth: int) -> list[str]:
+def _group_lines(project: ValidProject, name: str, depth: int) -> list[str]:
     indent = "    " * depth
-    if not node.is_group:
-        return [f'{indent}{_node_id(node.name)}["{node.short_name}"]']
-    lines = [f'{indent}subgraph {_node_id(node.name)}["{node.name}"]']
-    for stage in stages(node):
+    if not project.is_group(name):
+        return [f'{indent}{_node_id(name)}["{name.rpartition(".")[2]}"]']
+    group = project.group(name)
+    lines = [f'{indent}subgraph {_node_id(name)}["{name}"]']
+    for stage in group.stages:
         for child in stage:
-            lines.extend(_group_lines(child, depth + 1))
-    names = [child.name for child in node.children.values()]
-    for child in node.children.values():
-        if child.operation is None:
+            lines.extend(_group_lines(project, child, depth + 1))
+    for child in group.children:
+        if project.is_group(child):
             continue
-        for predecessor in resolve_after(child.operation, names):
-            if predecessor is not None:
-                lines.append(f"{indent}    {_node_id(predecessor)} --> {_node_id(child.name)}")
+        for predecessor in project.operation(child).after:
+            lines.append(f"{indent}    {_node_id(predecessor)} --> {_node_id(child)}")
     lines.append(f"{indent}end")
     return lines
 

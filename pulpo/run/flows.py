@@ -26,9 +26,8 @@ from uuid import UUID
 from pydantic import BaseModel, ValidationError
 
 from pulpo.data import connection
-from pulpo.discover import Project
-from pulpo.discover.hierarchy import build_tree, stages
 from pulpo.errors import DomainError, PulpoError
+from pulpo.validate import ValidProject
 
 STEP_LOGGER = "pulpo.flows"  # pulpo.flows.STEP_LOGGER, named here without importing Prefect
 
@@ -70,18 +69,21 @@ class FlowRow:
         return " → ".join(", ".join(stage) for stage in self.stages)
 
 
-def list_flows(project: Project) -> list[FlowRow]:
+def list_flows(project: ValidProject) -> list[FlowRow]:
     """Every flow of a validated project: the groups, parents first, then the operations."""
-    rows = []
-    for root in build_tree(operation.spec for operation in project.operations):
-        for group in root.groups():
-            ordered = [[child.short_name for child in stage] for stage in stages(group)]
-            rows.append(FlowRow(group.name, "group", ordered))
-    rows.extend(FlowRow(op.spec.name, "operation", []) for op in project.operations)
+    rows = [
+        FlowRow(
+            group.name,
+            "group",
+            [[child.rpartition(".")[2] for child in stage] for stage in group.stages],
+        )
+        for group in project.groups
+    ]
+    rows.extend(FlowRow(operation.name, "operation", []) for operation in project.operations)
     return rows
 
 
-def load_flows(project: Project) -> ModuleType:
+def load_flows(project: ValidProject) -> ModuleType:
     """Import the generated flows module of a compiled project."""
     path = project.output_dir / "flows.py"
     if not path.is_file():
@@ -125,7 +127,7 @@ def parse_input(flows: ModuleType, name: str, raw: str | None) -> BaseModel:
 
 
 def run(
-    project: Project,
+    project: ValidProject,
     flows: ModuleType,
     name: str,
     body: BaseModel,
@@ -142,7 +144,7 @@ def run(
     # MONGODB_DATABASE overrides the configured name, as it does for the generated app.
     database = os.environ.get("MONGODB_DATABASE", "").strip() or project.config.database
     connection.configure(url, database, driver=project.config.driver)  # type: ignore[arg-type]
-    operations = {operation.spec.name for operation in project.operations}
+    operations = {operation.name for operation in project.operations}
     with _steps_to(announce):
         try:
             return asyncio.run(_run(flows, name, body, operations))

@@ -1,9 +1,10 @@
 """``pulpo ops run``: run one operation in-process, against a real database.
 
-The input is validated exactly as the generated endpoint validates it, the
-operation runs with the project's datamodels indexed, and its output model is
-returned. Errors the operation raises on purpose (``NotFound``, ``Conflict``)
-come back as :class:`OperationFailed` with their HTTP status.
+The input is validated exactly as the generated endpoint validates it (the
+operation's request model), the operation runs with the project's datamodels
+indexed, and its output model is returned. Errors the operation raises on purpose
+(``NotFound``, ``Conflict``) come back as :class:`OperationFailed` with their HTTP
+status.
 """
 
 import asyncio
@@ -14,10 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from pulpo.data import connection
-from pulpo.discover import DiscoveredOperation, Project
 from pulpo.errors import DomainError, PulpoError
-from pulpo.validate import read_signature
-from pulpo.validate.signature import input_model
+from pulpo.validate import Operation, ValidProject
 
 
 class OperationFailed(PulpoError):
@@ -30,46 +29,43 @@ class InvalidInput(PulpoError):
     exit_code = 2
 
 
-def find_operation(project: Project, name: str) -> DiscoveredOperation:
-    for operation in project.operations:
-        if operation.spec.name == name:
-            return operation
-    known = ", ".join(sorted(op.spec.name for op in project.operations)) or "none"
-    raise PulpoError(f"unknown operation {name!r} (known: {known})")
+def find_operation(project: ValidProject, name: str) -> Operation:
+    try:
+        return project.operation(name)
+    except KeyError:
+        known = ", ".join(sorted(op.name for op in project.operations)) or "none"
+        raise PulpoError(f"unknown operation {name!r} (known: {known})") from None
 
 
-def example_input(operation: DiscoveredOperation) -> str | None:
+def example_input(operation: Operation) -> str | None:
     """The operation's first example input as JSON, or None if it declares none."""
-    examples = operation.spec.examples
-    return json.dumps(examples[0][1]) if examples else None
+    example = operation.example
+    return None if example is None else json.dumps(example)
 
 
-def parse_input(operation: DiscoveredOperation, raw: str | None) -> dict[str, Any] | BaseModel:
+def parse_input(operation: Operation, raw: str | None) -> dict[str, Any] | BaseModel:
     """Validate JSON input for ``operation`` (``None``: its first example, else ``{}``).
 
-    Returns a model instance or keyword arguments.
+    Returns the user's input model, or the keyword arguments of the function.
     """
     if raw is None:
         raw = example_input(operation) or "{}"
-    signature, _ = read_signature(operation.spec)
-    assert signature is not None, "the project was validated before"
-    model = input_model(operation.spec.name, signature)
     try:
-        value = model.model_validate_json(raw or "{}")
+        value = operation.request_model.model_validate_json(raw or "{}")
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in item['loc']) or 'input'}: {item['msg']}"
             for item in error.errors()
         )
-        raise InvalidInput(f"invalid input for {operation.spec.name}: {problems}") from None
-    if signature.input_model is not None:
+        raise InvalidInput(f"invalid input for {operation.name}: {problems}") from None
+    if operation.input_model is not None:
         return value
-    return {item.name: getattr(value, item.name) for item in signature.inputs}
+    return {item.name: getattr(value, item.name) for item in operation.parameters}
 
 
 async def run_operation(
-    project: Project,
-    operation: DiscoveredOperation,
+    project: ValidProject,
+    operation: Operation,
     arguments: dict[str, Any] | BaseModel,
     url: str,
 ) -> dict[str, Any]:
@@ -78,7 +74,7 @@ async def run_operation(
     database = os.environ.get("MONGODB_DATABASE", "").strip() or project.config.database
     connection.configure(url, database, driver=project.config.driver)  # type: ignore[arg-type]
     try:
-        await connection.ensure_indexes(model.spec.cls for model in project.models)
+        await connection.ensure_indexes(model.cls for model in project.models)
         function = operation.spec.function
         try:
             if isinstance(arguments, BaseModel):
@@ -87,14 +83,15 @@ async def run_operation(
                 result = await function(**arguments)
         except DomainError as error:
             raise OperationFailed(
-                f"{operation.spec.name} failed ({error.status_code}): {error.detail}"
+                f"{operation.name} failed ({error.status_code}): {error.detail}"
             ) from None
-        return json.loads(result.model_dump_json())
+        output: dict[str, Any] = json.loads(result.model_dump_json())
+        return output
     finally:
         await connection.close()
 
 
-def run(project: Project, name: str, raw_input: str | None, url: str) -> dict[str, Any]:
+def run(project: ValidProject, name: str, raw_input: str | None, url: str) -> dict[str, Any]:
     operation = find_operation(project, name)
     arguments = parse_input(operation, raw_input)
     return asyncio.run(run_operation(project, operation, arguments, url))

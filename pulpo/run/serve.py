@@ -12,18 +12,18 @@ from pathlib import Path
 
 import uvicorn
 
-from pulpo.discover import Project
 from pulpo.errors import PulpoError
 from pulpo.run.database import database_server
+from pulpo.validate import ValidProject
 
 
-def embedded_data_dir(project: Project) -> Path:
+def embedded_data_dir(project: ValidProject) -> Path:
     """Where the embedded database keeps a project's data."""
     return project.root / ".pulpo" / "db"
 
 
 def serve(
-    project: Project, *, host: str, port: int, announce: Callable[[str], None] = print
+    project: ValidProject, *, host: str, port: int, announce: Callable[[str], None] = print
 ) -> None:
     """Serve the generated app until interrupted."""
     package = project.output_dir

@@ -43,6 +43,7 @@ from pulpo.generate import stack as templates
 from pulpo.run import images
 from pulpo.run.images import EngineUnavailable, ImageError
 from pulpo.run.progress import Lines, Reporter, Step
+from pulpo.validate import validate
 
 PROJECT_NAME_VARIABLE = "COMPOSE_PROJECT_NAME"
 DEV_VARIABLE = "PULPO_DEV"
@@ -281,7 +282,7 @@ def prepare(
     report = report or Lines()
     client = images.docker_client()
     compose_command()
-    result = compile_project(discover(stack.root))
+    result = compile_project(validate(discover(stack.root)))
     if result.changed:
         report.say(f"compiled {stack.generated}: {len(result.changed)} file(s) changed")
     stack.require_files()

@@ -1,8 +1,11 @@
 """The rules a project must follow before it can be compiled.
 
 Each ``_check_*`` function looks at one kind of declaration and reports every
-problem it sees; :func:`validate` runs them all, so one run of ``pulpo check``
-shows every problem in the project, sorted by file and line.
+problem it sees; :func:`diagnose` runs them all, so one run of ``pulpo check``
+shows every problem in the project, sorted by file and line. :func:`validate`
+runs them too and, when nothing is wrong, hands on the resolved
+:class:`~pulpo.validate.model.ValidProject`, reusing what the rules read (each
+operation's signature is read once).
 """
 
 import functools
@@ -17,8 +20,16 @@ from pulpo.declare.naming import is_name_part
 from pulpo.discover.hierarchy import DependencyCycle, build_tree, resolve_after, stages
 from pulpo.discover.project import DiscoveredModel, DiscoveredOperation, Location, Project
 from pulpo.discover.source import locate
+from pulpo.errors import PulpoError
 from pulpo.validate.diagnostics import Code, Diagnostic
-from pulpo.validate.signature import example_problems, read_signature
+from pulpo.validate.model import ValidProject
+from pulpo.validate.resolve import resolve
+from pulpo.validate.signature import (
+    OperationSignature,
+    SignatureProblem,
+    example_problems,
+    read_signature,
+)
 from pulpo.validate.types import is_model, named_types, unsupported_reason
 
 RESERVED_FIELDS = {"id": "is reserved for the document id ('_id') in the generated API"}
@@ -26,8 +37,56 @@ RESERVED_FIELDS = {"id": "is reserved for the document id ('_id') in the generat
 RESERVED_COLLECTIONS = {"health", "operations", "flows", "docs", "redoc"}
 
 
-def validate(project: Project) -> list[Diagnostic]:
+class ProjectInvalid(PulpoError):
+    """The project has problems; nothing downstream can run. ``diagnostics`` lists them all."""
+
+    exit_code = 2
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(f"{len(diagnostics)} problem(s) found; nothing was written")
+        self.diagnostics = diagnostics
+
+
+def validate(project: Project) -> ValidProject:
+    """The resolved model of ``project``; raises :class:`ProjectInvalid` with every problem."""
+    signatures = _Signatures()
+    diagnostics = _diagnose(project, signatures)
+    if diagnostics:
+        raise ProjectInvalid(diagnostics)
+    return resolve(project, signatures.valid(project))
+
+
+def diagnose(project: Project) -> list[Diagnostic]:
     """Every problem in ``project``, sorted by place; empty when it can be compiled."""
+    return _diagnose(project, _Signatures())
+
+
+class _Signatures:
+    """Each operation's signature, read once however many rules ask for it."""
+
+    def __init__(self) -> None:
+        self._read: dict[int, tuple[OperationSignature | None, list[SignatureProblem]]] = {}
+
+    def __call__(
+        self, operation: DiscoveredOperation
+    ) -> tuple[OperationSignature | None, list[SignatureProblem]]:
+        key = id(operation)
+        if key not in self._read:
+            self._read[key] = read_signature(operation.spec)
+        return self._read[key]
+
+    def valid(self, project: Project) -> dict[str, OperationSignature]:
+        """Every operation's signature by name, for a project with no problems."""
+        found: dict[str, OperationSignature] = {}
+        for operation in project.operations:
+            signature, _ = self(operation)
+            if signature is None:
+                raise AssertionError(f"{operation.spec.name} passed validation unread")
+            found[operation.spec.name] = signature
+        return found
+
+
+def _diagnose(project: Project, signatures: _Signatures) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     found.extend(_check_imports(project))
     for model in project.models:
@@ -35,15 +94,15 @@ def validate(project: Project) -> list[Diagnostic]:
     found.extend(_check_model_uniqueness(project))
     valid_names: list[DiscoveredOperation] = []
     for operation in project.operations:
-        problems = list(_check_operation(project, operation))
+        problems = list(_check_operation(project, operation, signatures))
         found.extend(problems)
         if not any(
             p.code in (Code.NON_HIERARCHICAL_NAME, Code.INVALID_NAME_PART) for p in problems
         ):
             valid_names.append(operation)
     found.extend(_check_operation_names(project, valid_names))
-    found.extend(_check_hierarchy(project, valid_names))
-    found.extend(_check_type_names(project))
+    found.extend(_check_hierarchy(project, valid_names, signatures))
+    found.extend(_check_type_names(project, signatures))
     if not found and not project.models and not project.operations:
         settings = project.root / "pyproject.toml"
         found.append(
@@ -173,7 +232,9 @@ def _check_model_uniqueness(project: Project) -> Iterator[Diagnostic]:
             )
 
 
-def _check_operation(project: Project, operation: DiscoveredOperation) -> Iterator[Diagnostic]:
+def _check_operation(
+    project: Project, operation: DiscoveredOperation, signatures: _Signatures
+) -> Iterator[Diagnostic]:
     spec = operation.spec
 
     def here() -> Location:  # parsing the source for a position is only worth it on a problem
@@ -217,7 +278,7 @@ def _check_operation(project: Project, operation: DiscoveredOperation) -> Iterat
             Code.INVALID_RUN_OPTION,
             f"{spec.name}: retries and retry_delay_seconds must be ≥ 0 and timeout > 0",
         )
-    signature, problems = read_signature(spec)
+    signature, problems = signatures(operation)
     for problem in problems:
         where = _operation_location(
             project, operation, problem.member, at="returns" if problem.at_returns else "def"
@@ -253,7 +314,7 @@ def _check_operation_names(
 
 
 def _check_hierarchy(
-    project: Project, operations: list[DiscoveredOperation]
+    project: Project, operations: list[DiscoveredOperation], signatures: _Signatures
 ) -> Iterator[Diagnostic]:
     unique = list({op.spec.name: op for op in reversed(operations)}.values())[::-1]
     by_name = {op.spec.name: op for op in unique}
@@ -269,7 +330,7 @@ def _check_hierarchy(
             for written, target in zip(child.operation.after, resolved, strict=True):
                 if target is None:
                     yield _unknown_dependency(project, operation, written, siblings)
-            yield from _check_inputs(project, operation, resolved, by_name)
+            yield from _check_inputs(project, operation, resolved, by_name, signatures)
         try:
             stages(group)
         except DependencyCycle as cycle:
@@ -304,12 +365,15 @@ def _check_inputs(
     operation: DiscoveredOperation,
     predecessors: list[str | None],
     by_name: dict[str, DiscoveredOperation],
+    signatures: _Signatures,
 ) -> Iterator[Diagnostic]:
     spec = operation.spec
-    signature, _ = read_signature(spec)
+    signature, _ = signatures(operation)
     parameters = {field.name for field in signature.inputs} if signature else set()
+    if signature is not None and signature.input_model is not None:
+        parameters = set(signature.input_model.model_fields)
     for parameter, source in spec.inputs.items():
-        stage, _, field = source.partition(".")
+        stage, _, field = source.rpartition(".")
         problem = None
         if signature is not None and parameter not in parameters:
             problem = f"inputs key {parameter!r} is not a parameter of {spec.name}"
@@ -322,7 +386,7 @@ def _check_inputs(
             elif full not in by_name:  # a sibling group: its flow's output is not one model
                 problem = f"inputs[{parameter!r}] reads from {stage!r}, a group, not an operation"
             elif (
-                feeding := read_signature(by_name[full].spec)[0]
+                feeding := signatures(by_name[full])[0]
             ) and field not in feeding.output.model_fields:
                 problem = f"inputs[{parameter!r}]: {feeding.output.__name__} has no field {field!r}"
         if problem:
@@ -333,7 +397,7 @@ def _check_inputs(
             )
 
 
-def _check_type_names(project: Project) -> Iterator[Diagnostic]:
+def _check_type_names(project: Project, signatures: _Signatures) -> Iterator[Diagnostic]:
     """Two different classes of one name cannot both be imported into the generated app."""
     seen: dict[str, type] = {}
     reported: set[str] = set()
@@ -344,7 +408,7 @@ def _check_type_names(project: Project) -> Iterator[Diagnostic]:
                     seen, reported, cls, functools.partial(_model_location, project, model)
                 )
     for operation in project.operations:
-        signature, _ = read_signature(operation.spec)
+        signature, _ = signatures(operation)
         if signature is None:
             continue
         annotations = [field.annotation for field in signature.inputs]

@@ -23,6 +23,7 @@ from pulpo.discover.hierarchy import build_tree, stages
 from pulpo.generate import compile_project
 from pulpo.generate.context import build_context
 from pulpo.generate.flows import FlowsContext, GroupContext
+from pulpo.validate import validate
 
 pytestmark = pytest.mark.generation
 
@@ -117,7 +118,7 @@ def import_generated(project: Path, module: str) -> ModuleType:
 
 
 def flows_context(project: Path) -> FlowsContext:
-    context = build_context(discover(project)).flows
+    context = build_context(validate(discover(project))).flows
     assert context is not None
     return context
 
@@ -137,7 +138,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
         path = project / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    compile_project(discover(project))
+    compile_project(validate(discover(project)))
     return project
 
 
@@ -318,12 +319,12 @@ def test_generated_api_routes_flows_without_importing_prefect(pokemon_project: P
 
 def test_flow_modules_are_deterministic(pokemon_project: Path, shop: Path, tmp_path: Path) -> None:
     for project in (pokemon_project, shop):
-        assert compile_project(discover(project), check=True).changed == []
+        assert compile_project(validate(discover(project)), check=True).changed == []
     again = tmp_path / "shop"
     again.mkdir()
     for relative in SHOP:
         (again / relative).parent.mkdir(parents=True, exist_ok=True)
         (again / relative).write_bytes((shop / relative).read_bytes())
-    compile_project(discover(again))
+    compile_project(validate(discover(again)))
     for name in FLOW_FILES:
         assert (again / "generated" / name).read_bytes() == (shop / "generated" / name).read_bytes()

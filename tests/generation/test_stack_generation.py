@@ -13,6 +13,7 @@ from project_files import copy_example
 from pulpo.discover import discover
 from pulpo.generate import compile_project
 from pulpo.generate.stack import PREFECT_VERSION, RELOAD_REQUIREMENTS, project_requirements
+from pulpo.validate import validate
 
 pytestmark = pytest.mark.generation
 
@@ -29,7 +30,7 @@ def load(path: Path) -> dict[str, Any]:
 def pokemon(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("stack") / "pokemon"
     copy_example(project)
-    compile_project(discover(project))
+    compile_project(validate(discover(project)))
     return project / "generated"
 
 
@@ -48,7 +49,7 @@ def no_operations(tmp_path_factory: pytest.TempPathFactory) -> Path:
         'dependencies = ["pulpo", "pulpo[flows]>=0.1", "python-slugify>=8"]\n\n'
         '[tool.pulpo]\nname = "notes"\n'
     )
-    compile_project(discover(project))
+    compile_project(validate(discover(project)))
     return project / "generated"
 
 

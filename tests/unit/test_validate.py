@@ -13,7 +13,7 @@ from project_files import write
 
 from pulpo.discover import discover
 from pulpo.discover.project import Location
-from pulpo.validate import Code, Diagnostic, validate
+from pulpo.validate import Code, Diagnostic, diagnose
 
 pytestmark = pytest.mark.unit
 
@@ -48,7 +48,7 @@ def found(diagnostics: list[Diagnostic]) -> list[Found]:
 
 
 def check(root: Path) -> list[Diagnostic]:
-    return validate(discover(root))
+    return diagnose(discover(root))
 
 
 # --- Datamodels ---------------------------------------------------------------------
@@ -722,6 +722,6 @@ def test_every_code_is_covered_by_these_projects(tmp_path: Path) -> None:
 def test_the_pokemon_example_has_no_problem() -> None:
     project = discover(ROOT / "examples" / "pokemon")
 
-    assert validate(project) == []
+    assert diagnose(project) == []
     assert len(project.models) == 3
     assert len(project.operations) == 6
