@@ -81,6 +81,18 @@ def resolve_after(spec: OperationSpec, sibling_names: Iterable[str]) -> list[str
     return resolved
 
 
+def resolve_input(spec: OperationSpec, source: str) -> tuple[str, str]:
+    """The operation and field an ``inputs=`` source names.
+
+    ``"stage1.evolved_name"`` → ``("pokemon.evolution.stage1", "evolved_name")``. The stage may be a sibling's last name part or its full name; the field is what
+    follows the last dot (either part may come back empty when ``source`` has none).
+    """
+    stage, _, field = source.rpartition(".")
+    if stage and "." not in stage:
+        stage = f"{spec.parent}.{stage}"
+    return stage, field
+
+
 def stages(group: Node) -> list[list[Node]]:
     """Split a group's children into ordered stages; raises :class:`DependencyCycle`.
 

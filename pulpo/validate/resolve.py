@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pulpo.discover.hierarchy import build_tree, resolve_after, stages
+from pulpo.discover.hierarchy import build_tree, resolve_after, resolve_input, stages
 from pulpo.discover.project import DiscoveredModel, DiscoveredOperation, Project
 from pulpo.validate.model import (
     DataModel,
@@ -145,8 +145,7 @@ def _feeds(
         }
     fed: dict[str, tuple[str, str]] = {}
     for parameter, source in spec.inputs.items():
-        stage, _, field = source.rpartition(".")
-        fed[parameter] = (stage if "." in stage else f"{spec.parent}.{stage}", field)
+        fed[parameter] = resolve_input(spec, source)
     for parameter, (annotation, _) in parameters.items():
         if parameter in fed:
             continue

@@ -17,7 +17,13 @@ from pydantic import BaseModel
 from pydantic.errors import PydanticUndefinedAnnotation
 
 from pulpo.declare.naming import is_name_part
-from pulpo.discover.hierarchy import DependencyCycle, build_tree, resolve_after, stages
+from pulpo.discover.hierarchy import (
+    DependencyCycle,
+    build_tree,
+    resolve_after,
+    resolve_input,
+    stages,
+)
 from pulpo.discover.project import DiscoveredModel, DiscoveredOperation, Location, Project
 from pulpo.discover.source import locate
 from pulpo.errors import PulpoError
@@ -373,14 +379,14 @@ def _check_inputs(
     if signature is not None and signature.input_model is not None:
         parameters = set(signature.input_model.model_fields)
     for parameter, source in spec.inputs.items():
-        stage, _, field = source.rpartition(".")
+        full, field = resolve_input(spec, source)
+        stage = source.rpartition(".")[0]
         problem = None
         if signature is not None and parameter not in parameters:
             problem = f"inputs key {parameter!r} is not a parameter of {spec.name}"
-        elif not stage or not field:
+        elif not full or not field:
             problem = f"inputs[{parameter!r}] = {source!r} must be 'stage.field'"
         else:
-            full = stage if "." in stage else f"{spec.parent}.{stage}"
             if full not in predecessors:
                 problem = f"inputs[{parameter!r}] reads from {stage!r}, which is not in after="
             elif full not in by_name:  # a sibling group: its flow's output is not one model
