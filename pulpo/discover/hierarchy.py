@@ -82,10 +82,11 @@ def resolve_after(spec: OperationSpec, sibling_names: Iterable[str]) -> list[str
 
 
 def resolve_input(spec: OperationSpec, source: str) -> tuple[str, str]:
-    """The operation and field an ``inputs=`` source names.
+    """The operation and the output field an ``inputs=`` source names.
 
-    ``"stage1.evolved_name"`` → ``("pokemon.evolution.stage1", "evolved_name")``. The stage may be a sibling's last name part or its full name; the field is what
-    follows the last dot (either part may come back empty when ``source`` has none).
+    ``"stage1.evolved_name"`` → ``("pokemon.evolution.stage1", "evolved_name")``. The
+    stage may be a sibling's last name part or its full name; the field is what
+    follows the last dot. Either part comes back empty when ``source`` lacks it.
     """
     stage, _, field = source.rpartition(".")
     if stage and "." not in stage:
