@@ -1,6 +1,7 @@
 # Pulpo's developer entry points. Every target installs what it needs first.
 #   make demo       compile the Pokemon example, serve it on the embedded database, drive the pipeline
-#   make test-all   every test phase, in order: lint → unit → cli → generation → docker → e2e
+#   make test-all   every test phase, in order:
+#                   lint → unit → cli → generation → integration → docker → e2e
 #   make bench      compile, flow-run, image-build and test-phase timings, printed as tables
 
 PYTHON ?= python3
@@ -9,8 +10,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: setup docker-engine demo test-unit test-cli test-generation test-e2e test-docker test-all \
-	lint typecheck bench clean
+.PHONY: setup docker-engine demo test-unit test-cli test-generation test-integration test-e2e \
+	test-docker test-all lint typecheck bench clean
 
 # Says what it installs and for how long; pip's output only when pip fails.
 $(INSTALLED): pyproject.toml scripts/setup_venv.py
@@ -22,6 +23,7 @@ setup: $(INSTALLED)
 demo: setup
 	$(BIN)/python scripts/demo.py
 
+# Starts no servers (tests/unit/conftest.py fails a test that does).
 test-unit: setup
 	$(PYTEST) -m unit tests/unit
 
@@ -30,6 +32,10 @@ test-cli: setup
 
 test-generation: setup
 	$(PYTEST) -m generation tests/generation
+
+# Pulpo's own modules against real servers: a MongoDB-wire server, started as `pulpo serve` would.
+test-integration: setup
+	$(PYTEST) -m integration tests/integration
 
 test-e2e: setup
 	$(PYTEST) -m e2e tests/e2e
@@ -53,7 +59,7 @@ docker-engine: setup
 test-docker: docker-engine
 	bash scripts/run_docker_tests.sh
 
-test-all: lint test-unit test-cli test-generation test-docker test-e2e
+test-all: lint test-unit test-cli test-generation test-integration test-docker test-e2e
 
 bench: docker-engine
 	$(BIN)/python scripts/bench.py
@@ -62,4 +68,4 @@ bench: docker-engine
 	$(BIN)/python scripts/bench_phases.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache examples/pokemon/generated examples/pokemon/.pulpo
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache examples/pokemon/generated examples/pokemon/.pulpo

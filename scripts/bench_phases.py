@@ -16,6 +16,7 @@ PHASES = [
     ("unit", ["-m", "unit", "tests/unit"]),
     ("cli", ["-m", "cli", "tests/cli"]),
     ("generation", ["-m", "generation", "tests/generation"]),
+    ("integration", ["-m", "integration", "tests/integration"]),
     ("docker", ["-m", "docker", "tests/docker", "tests/e2e/test_pipeline_docker.py"]),
     ("e2e", ["-m", "e2e", "tests/e2e"]),
 ]

@@ -11,7 +11,7 @@ from pymongo.errors import ServerSelectionTimeoutError
 
 from pulpo.run.database import LOG_FILE_NAME, DatabaseStartError, database_server
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.integration
 
 
 def local_env() -> dict[str, str]:

@@ -35,7 +35,7 @@ from pulpo.data import (
 )
 from pulpo.errors import Conflict, DatabaseUnavailable
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.integration
 
 T = TypeVar("T")
 
