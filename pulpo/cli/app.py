@@ -11,7 +11,6 @@ A user mistake is reported as one line on stderr with a non-zero exit status:
 
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -229,4 +228,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

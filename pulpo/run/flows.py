@@ -113,7 +113,7 @@ def parse_input(flows: ModuleType, name: str, raw: str | None) -> BaseModel:
     if flow is None:
         known = ", ".join(flows.FLOWS)
         raise FlowInputInvalid(f"unknown flow {name!r} (known: {known})")
-    model = typing.get_type_hints(flow.fn)["body"]
+    model: type[BaseModel] = typing.get_type_hints(flow.fn)["body"]
     if raw is None:
         raw = example_input(flows, name) or "{}"
     try:
@@ -161,9 +161,11 @@ def _steps_to(announce: Callable[[str], None] | None) -> Iterator[None]:
         yield
         return
 
+    say = announce
+
     class Announcer(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            announce(record.getMessage())
+            say(record.getMessage())
 
     handler = Announcer(logging.INFO)
     steps = logging.getLogger(STEP_LOGGER)
@@ -196,7 +198,7 @@ async def _run(
         await flows.create_indexes()
         state = await flows.FLOWS[name](body, return_state=True)
         if state.is_completed():
-            output = await state.result()
+            output: BaseModel = await state.result()
             return output.model_dump(mode="json")
         error = await state.result(raise_on_failure=False)
         failed = await failed_task(state.state_details.flow_run_id, operations, error)
@@ -266,7 +268,7 @@ async def _failed_task_runs(client: Any, flow_run_ids: list[UUID]) -> list[Any]:
         sort=TaskRunSort.END_TIME_DESC,
         limit=200,
     )
-    return newest_first[::-1]
+    return list(newest_first[::-1])
 
 
 def _operation_of(task_run_name: str, operations: set[str]) -> str | None:

@@ -37,8 +37,8 @@ class InputField:
 @dataclass(frozen=True)
 class OperationSignature:
     inputs: tuple[InputField, ...]
-    input_model: type | None
-    output: type
+    input_model: type[BaseModel] | None
+    output: type[BaseModel]
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,9 @@ def read_signature(spec: OperationSpec) -> tuple[OperationSignature | None, list
                 _problem(Code.MISSING_PARAMETER_TYPE, parameter, "has no type annotation")
             )
             continue
-        annotation, error = evaluate(parameter.annotation, function)
-        if error:
-            problems.append(_problem(Code.UNKNOWN_MODEL, parameter, error))
+        annotation, unknown = evaluate(parameter.annotation, function)
+        if unknown:
+            problems.append(_problem(Code.UNKNOWN_MODEL, parameter, unknown))
             continue
         if reason := unsupported_reason(annotation):
             problems.append(_problem(Code.UNSUPPORTED_FIELD_TYPE, parameter, reason))
@@ -125,7 +125,7 @@ def evaluate(annotation: Any, function: Any) -> tuple[Any, str | None]:
 
 def _read_output(
     function: Any, signature: inspect.Signature, problems: list[SignatureProblem]
-) -> type | None:
+) -> type[BaseModel] | None:
     annotation = signature.return_annotation
     if annotation is REQUIRED or annotation is None or annotation == "None":
         problems.append(

@@ -16,7 +16,7 @@ import enum
 import types
 import typing
 import uuid
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import BaseModel
 
@@ -34,7 +34,8 @@ _CONTAINERS = (list, set, frozenset, tuple)
 _EXAMPLES = {tuple: "tuple[str, ...]", dict: "dict[str, str]"}  # what the rules accept
 
 
-def is_model(value: Any) -> bool:
+def is_model(value: Any) -> TypeGuard[type[BaseModel]]:
+    """Is ``value`` a pydantic model class?"""
     return isinstance(value, type) and issubclass(value, BaseModel)
 
 
