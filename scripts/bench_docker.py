@@ -28,7 +28,6 @@ when no registry is reachable, or with ``PULPO_OFFLINE=1``.
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -41,6 +40,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pulpo.run import images
+from pulpo.run.processes import free_port
 from pulpo.run.progress import Lines
 from pulpo.run.stack import PUBLISHED_PORTS, Stack, down, prepare, up
 
@@ -169,12 +169,6 @@ def timed(action: Callable[[], object]) -> float:
     started = time.monotonic()
     action()
     return time.monotonic() - started
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def forget_offline_images(client: object) -> None:

@@ -52,7 +52,8 @@ def prefect_api(work: Path) -> Iterator[str]:
     if url := os.environ.get("PREFECT_API_URL"):
         yield url
         return
-    from pulpo.run.prefect_server import flush_to_server, prefect_server
+    sys.path.insert(0, str(ROOT / "tests"))  # the tests' Prefect server, which is test code
+    from prefect_server import flush_to_server, prefect_server
 
     with prefect_server(work / "prefect") as url:
         os.environ["PREFECT_API_URL"] = url

@@ -27,7 +27,6 @@ import contextlib
 import filecmp
 import os
 import shutil
-import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -116,12 +115,6 @@ def _engine_or_skip() -> Any:
             pytest.fail(f"CI must provide a Docker engine and Compose: {error}", pytrace=False)
         pytest.skip(f"Docker tests need an engine and Compose: {error}")
     return client
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def sync_example(project: Path) -> None:
@@ -240,6 +233,7 @@ def _restart_if_stale(running: "RunningStack", since: float, lines: Any) -> None
 
 def _ports(client: Any, stack: Any) -> dict[str, str]:
     """The running stack's ports (a kept-up stack keeps them); else free ones."""
+    from pulpo.run.processes import free_port
     from pulpo.run.stack import PUBLISHED_PORTS, containers
 
     ports: dict[str, str] = {}
@@ -251,7 +245,7 @@ def _ports(client: Any, stack: Any) -> dict[str, str]:
             bindings = (container.ports or {}).get(f"{port.container_port}/tcp") or []
             if bindings:
                 ports[port.variable] = bindings[0]["HostPort"]
-        ports.setdefault(port.variable, str(_free_port()))
+        ports.setdefault(port.variable, str(free_port()))
     return ports
 
 

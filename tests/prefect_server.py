@@ -1,4 +1,4 @@
-"""A local Prefect server, for tests and benchmarks that run flows for real.
+"""A local Prefect server, for the tests and benchmarks that run flows for real.
 
 ``prefect server start`` on a free loopback port, with its database and
 settings under ``home``, ready when ``/api/health`` answers::
@@ -6,12 +6,12 @@ settings under ``home``, ready when ``/api/health`` answers::
     with prefect_server(Path("/tmp/prefect")) as api_url:
         os.environ["PREFECT_API_URL"] = api_url
 
-Needs Prefect: ``pip install 'pulpo[flows]'``.
+Needs Prefect: ``pip install 'pulpo[flows]'``. Test code, kept out of the package:
+tests/e2e/conftest.py serves it to the e2e phase, scripts/bench_flows.py imports it.
 """
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,14 +21,13 @@ from pathlib import Path
 
 import httpx
 
-from pulpo.errors import PulpoError
-from pulpo.run.processes import stop
+from pulpo.run.processes import LOOPBACK, free_port, stop
 
-_HOST = "127.0.0.1"
+_HOST = LOOPBACK
 _STOP_TIMEOUT = 15.0
 
 
-class PrefectServerError(PulpoError):
+class PrefectServerError(RuntimeError):
     """The Prefect server could not be started."""
 
 
@@ -45,7 +44,7 @@ def prefect_server(home: Path, *, startup_timeout: float = 90.0) -> Iterator[str
     if executable is None:
         raise PrefectServerError("prefect is not installed: pip install 'pulpo[flows]'")
     home.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port(_HOST)
     url = f"http://{_HOST}:{port}/api"
     env = {
         **os.environ,
@@ -81,12 +80,6 @@ def flush_to_server() -> None:
 
     APILogWorker.drain_all(timeout=10)
     EventsWorker.drain_all(timeout=10)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((_HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 def _wait_until_healthy(

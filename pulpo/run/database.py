@@ -39,7 +39,7 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from pulpo.errors import PulpoError
-from pulpo.run.processes import stop
+from pulpo.run.processes import LOOPBACK, free_port, stop
 
 ServerKind = Literal["external", "mongod", "secantus"]
 
@@ -49,7 +49,7 @@ URL_VARIABLE = "MONGODB_URL"
 LOG_FILE_NAME = "database.log"
 """The file, in the data directory, that receives the started server's output."""
 
-_HOST = "127.0.0.1"
+_HOST = LOOPBACK
 _STOP_TIMEOUT = 10.0
 _POLL_INTERVAL = 0.05
 
@@ -128,7 +128,7 @@ def database_server(
                 ) from error
             storage = str(work_dir)
 
-        port = port or _free_port()
+        port = port or free_port(_HOST)
         log_path = work_dir / LOG_FILE_NAME
         # Append, so that a second server failing on a directory that is in use
         # does not clobber the running server's log; remember where our output starts.
@@ -239,12 +239,6 @@ def _find_launcher(environ: Mapping[str, str]) -> _Launcher:
 
 
 # --- starting and stopping ---------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((_HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 def _wait_until_ready(

@@ -1,6 +1,20 @@
-"""Stopping the server processes Pulpo starts (the database, Prefect's server)."""
+"""Servers Pulpo starts (the embedded database): a free port for each, stopping their processes."""
 
+import socket
 import subprocess
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    """A TCP port nothing listens on at ``host`` now, chosen by the operating system.
+
+    Pulpo's one way to pick a port for a server it starts (and the tests' and benchmarks'):
+    the port is free when this returns, and the caller starts its server on it at once.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float) -> None:

@@ -1,13 +1,14 @@
 """``pulpo up``, ``ps``, ``logs`` and ``down`` as a user runs them, against real containers."""
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from docker_stack import RunningStack
+
+from pulpo.run.processes import free_port
 
 pytestmark = pytest.mark.docker
 
@@ -34,12 +35,6 @@ def stack_env(docker_stack: RunningStack, **extra: str) -> dict[str, str]:
         **{key: value for key, value in docker_stack.stack.variables.items() if "PORT" in key},
         **extra,
     }
-
-
-def free_port() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return str(probe.getsockname()[1])
 
 
 def test_ps_lists_every_service_healthy(docker_stack: RunningStack) -> None:
@@ -79,8 +74,8 @@ def test_a_taken_port_is_one_line_and_exit_1(docker_stack: RunningStack) -> None
     env = stack_env(
         docker_stack,
         COMPOSE_PROJECT_NAME=f"{docker_stack.stack.compose_name}-ports",
-        PULPO_MONGODB_PORT=free_port(),
-        PULPO_PREFECT_PORT=free_port(),
+        PULPO_MONGODB_PORT=str(free_port()),
+        PULPO_PREFECT_PORT=str(free_port()),
     )  # PULPO_API_PORT stays the running stack's
     result = pulpo("up", str(docker_stack.stack.root), env=env)
     assert result.returncode == 1
@@ -97,9 +92,9 @@ def test_an_unhealthy_service_is_named_with_its_last_log_lines(
     env = stack_env(
         docker_stack,
         COMPOSE_PROJECT_NAME=f"{docker_stack.stack.compose_name}-broken",
-        PULPO_API_PORT=free_port(),
-        PULPO_MONGODB_PORT=free_port(),
-        PULPO_PREFECT_PORT=free_port(),
+        PULPO_API_PORT=str(free_port()),
+        PULPO_MONGODB_PORT=str(free_port()),
+        PULPO_PREFECT_PORT=str(free_port()),
         PULPO_STACK_MONGODB_URL="mongodb://nowhere.invalid:27017/",
     )
     root = str(docker_stack.stack.root)

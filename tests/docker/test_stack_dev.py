@@ -20,11 +20,12 @@ import pytest
 from docker_stack import (
     COMPOSE_PROJECT,
     _engine_or_skip,
-    _free_port,
     offline_mode,
     sync_example,
     terminal_lines,
 )
+
+from pulpo.run.processes import free_port
 
 pytestmark = pytest.mark.docker
 
@@ -82,7 +83,7 @@ def dev_stack(request: pytest.FixtureRequest) -> Iterator[DevStack]:
     stack = Stack.load(
         project, offline=offline_mode(), dev=True, project_name=f"{COMPOSE_PROJECT}-dev"
     )
-    stack.variables.update({port.variable: str(_free_port()) for port in PUBLISHED_PORTS})
+    stack.variables.update({port.variable: str(free_port()) for port in PUBLISHED_PORTS})
     stack.variables["PULPO_BIND_ADDRESS"] = "127.0.0.1"
     try:
         up(stack, report=terminal_lines(request))

@@ -11,8 +11,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-
-from pulpo.run.prefect_server import flush_to_server, prefect_server
+from prefect_server import flush_to_server, prefect_server
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """Serve a compiled project's API with uvicorn in a subprocess, on a free loopback port."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,11 +10,7 @@ from pathlib import Path
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from pulpo.run.processes import free_port
 
 
 @contextmanager

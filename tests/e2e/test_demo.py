@@ -8,7 +8,8 @@ from uuid import uuid4
 
 import pytest
 from pymongo import MongoClient
-from served_app import free_port
+
+from pulpo.run.processes import free_port
 
 pytestmark = pytest.mark.e2e
 

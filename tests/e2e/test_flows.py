@@ -26,9 +26,10 @@ import httpx
 import pytest
 from bson import ObjectId
 from pymongo import MongoClient
-from served_app import free_port, served_app
+from served_app import served_app
 
 from pulpo.data import connection
+from pulpo.run.processes import free_port
 
 pytestmark = pytest.mark.e2e
 

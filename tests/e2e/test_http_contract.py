@@ -16,9 +16,10 @@ from uuid import uuid4
 import httpx
 import pytest
 from pymongo import MongoClient
-from served_app import free_port, served_app
+from served_app import served_app
 
 from pulpo.run.database import database_server
+from pulpo.run.processes import free_port
 
 pytestmark = pytest.mark.e2e
 

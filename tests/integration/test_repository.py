@@ -2,7 +2,6 @@
 
 import asyncio
 import datetime as dt
-import socket
 import subprocess
 import sys
 import threading
@@ -34,6 +33,7 @@ from pulpo.data import (
     to_document,
 )
 from pulpo.errors import Conflict, DatabaseUnavailable
+from pulpo.run.processes import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -345,10 +345,7 @@ def test_ping_fails_fast_where_nothing_listens(mongodb_url: str, database_name: 
     configure(mongodb_url, database_name)
     run(ping)  # the real server answers
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        dead_port = probe.getsockname()[1]
-    configure(f"mongodb://127.0.0.1:{dead_port}/", database_name, timeout_ms=500)
+    configure(f"mongodb://127.0.0.1:{free_port()}/", database_name, timeout_ms=500)
 
     async def scenario() -> None:
         started = time.monotonic()
