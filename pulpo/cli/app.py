@@ -22,7 +22,7 @@ from pulpo.cli.common import ProjectArgument, err, out, reports_errors, valid_pr
 from pulpo.cli.flows import flows_app
 from pulpo.cli.tables import print_table
 from pulpo.discover import discover, shown
-from pulpo.errors import PulpoError
+from pulpo.errors import UsageError
 
 # The app's help is the docstring of its callback, `options` below.
 app = typer.Typer(
@@ -110,7 +110,7 @@ def graph_command(
     from pulpo.generate.mermaid import models_diagram, operations_diagram
 
     if what not in ("models", "operations", "all"):
-        raise PulpoError(f"--what must be models, operations or all, not {what!r}")
+        raise UsageError(f"--what must be models, operations or all, not {what!r}")
     found = valid_project(project)
     diagrams = []
     if what in ("models", "all"):

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from pulpo.discover import discover
-from pulpo.errors import DatabaseUnavailable, PulpoError
+from pulpo.errors import PulpoError
 
 if TYPE_CHECKING:
     from pulpo.validate import ValidProject
@@ -40,9 +40,6 @@ def reports_errors(command: F) -> F:
                     err.print(str(diagnostic), markup=False)
             err.print(f"error: {error}", markup=False)
             raise typer.Exit(error.exit_code) from None
-        except DatabaseUnavailable as error:
-            err.print(f"error: {error.detail}", markup=False)
-            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
 

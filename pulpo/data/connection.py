@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from pymongo.errors import ConnectionFailure, PyMongoError
 
 from pulpo.declare import model_spec
-from pulpo.errors import DatabaseUnavailable
+from pulpo.errors import DatabaseUnavailable, UsageError
 
 Driver = Literal["pymongo", "motor"]
 """``"pymongo"`` (PyMongo's async API, the default) or ``"motor"`` (deprecated upstream)."""
@@ -93,11 +93,11 @@ def configure_from_env(default_database: str) -> None:
 
     ``MONGODB_URL`` (default ``mongodb://127.0.0.1:27017/``), ``MONGODB_DATABASE``
     (default ``default_database``) and ``PULPO_MONGO_DRIVER`` (``pymongo`` or
-    ``motor``; default ``pymongo``). A misspelt driver raises ``ValueError``.
+    ``motor``; default ``pymongo``). A misspelt driver raises :class:`~pulpo.errors.UsageError`.
     """
     driver = os.environ.get("PULPO_MONGO_DRIVER", "").strip().lower() or "pymongo"
     if driver not in get_args(Driver):
-        raise ValueError(
+        raise UsageError(
             f"PULPO_MONGO_DRIVER={driver!r} is not a MongoDB driver: use 'pymongo' or 'motor'"
         )
     configure(
@@ -111,7 +111,7 @@ def current_database() -> Any:
     """The driver's async ``Database`` for the running event loop.
 
     Index it to get a collection (``current_database()["pokemons"]``). Must be
-    called from async code; raises ``RuntimeError`` if :func:`configure` was never
+    called from async code; raises :class:`~pulpo.errors.UsageError` if :func:`configure` was never
     called.
     """
     binding, client = _client_for_running_loop()
@@ -188,13 +188,11 @@ def _client_for_running_loop() -> tuple[_Binding, Any]:
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        raise RuntimeError(
-            "pulpo.data needs a running event loop: call it from async code"
-        ) from None
+        raise UsageError("pulpo.data needs a running event loop: call it from async code") from None
     with _lock:
         binding = _binding
         if binding is None:
-            raise RuntimeError(
+            raise UsageError(
                 "pulpo.data is not configured: call pulpo.data.configure(url, database) "
                 "or pulpo.data.configure_from_env(default_database) first"
             )
@@ -226,7 +224,7 @@ def _new_client(binding: _Binding, loop: asyncio.AbstractEventLoop) -> Any:
         try:
             from motor.motor_asyncio import AsyncIOMotorClient
         except ImportError as error:
-            raise RuntimeError(
+            raise UsageError(
                 "PULPO_MONGO_DRIVER=motor needs `pip install 'pulpo[motor]'`"
             ) from error
         return AsyncIOMotorClient(binding.url, io_loop=loop, **options)

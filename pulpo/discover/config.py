@@ -20,12 +20,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pulpo.errors import PulpoError
+from pulpo.errors import UsageError
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class ProjectError(PulpoError):
+class ProjectError(UsageError):
     """The project directory or its settings cannot be used."""
 
     exit_code = 2

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pulpo.declare import OperationSpec
+from pulpo.errors import UsageError
 
 
 @dataclass
@@ -44,7 +45,7 @@ class Node:
         return found
 
 
-class DependencyCycle(Exception):
+class DependencyCycle(UsageError):
     """Siblings whose ``after=`` order loops back on itself."""
 
     def __init__(self, members: list[str]) -> None:

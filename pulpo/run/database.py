@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from pulpo.errors import PulpoError
+from pulpo.errors import UsageError
 from pulpo.run.processes import LOOPBACK, free_port, stop
 
 ServerKind = Literal["external", "mongod", "secantus"]
@@ -68,7 +68,7 @@ class DatabaseServer:
     description: str
 
 
-class DatabaseStartError(PulpoError):
+class DatabaseStartError(UsageError):
     """The database server could not be found or started.
 
     The message is one line saying why, with the end of the server's log and

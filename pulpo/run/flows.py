@@ -26,7 +26,7 @@ from uuid import UUID
 from pydantic import BaseModel, ValidationError
 
 from pulpo.data import connection
-from pulpo.errors import DomainError, PulpoError
+from pulpo.errors import DomainError, PulpoError, UsageError
 from pulpo.validate import ValidProject
 
 STEP_LOGGER = "pulpo.flows"  # pulpo.flows.STEP_LOGGER, named here without importing Prefect
@@ -45,7 +45,7 @@ FAILED_TASK_WAIT_SECONDS = 5.0
 """How long to wait for the server to record a failed task run (task states arrive as events)."""
 
 
-class FlowInputInvalid(PulpoError):
+class FlowInputInvalid(UsageError):
     """The flow does not exist, or its input is not valid JSON for it."""
 
     exit_code = 2
@@ -87,7 +87,7 @@ def load_flows(project: ValidProject) -> ModuleType:
     """Import the generated flows module of a compiled project."""
     path = project.output_dir / "flows.py"
     if not path.is_file():
-        raise PulpoError(f"{path} not found: run `pulpo compile {project.root}` first")
+        raise UsageError(f"{path} not found: run `pulpo compile {project.root}` first")
     for key, value in PREFECT_SETTINGS.items():
         os.environ.setdefault(key, value)
     root = str(project.root.resolve())
@@ -97,7 +97,7 @@ def load_flows(project: ValidProject) -> ModuleType:
         return importlib.import_module(f"{project.config.output}.flows")
     except ImportError as error:
         if error.name and error.name.split(".")[0] == "prefect":
-            raise PulpoError("running flows needs Prefect: pip install 'pulpo[flows]'") from None
+            raise UsageError("running flows needs Prefect: pip install 'pulpo[flows]'") from None
         raise
 
 

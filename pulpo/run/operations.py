@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from pulpo.data import connection
-from pulpo.errors import DomainError, PulpoError
+from pulpo.errors import DomainError, PulpoError, UsageError
 from pulpo.validate import Operation, ValidProject
 
 
@@ -23,7 +23,7 @@ class OperationFailed(PulpoError):
     """The operation raised a domain error (``NotFound``, ``Conflict``...)."""
 
 
-class InvalidInput(PulpoError):
+class InvalidInput(UsageError):
     """The input does not match the operation's request model."""
 
     exit_code = 2
@@ -34,7 +34,7 @@ def find_operation(project: ValidProject, name: str) -> Operation:
         return project.operation(name)
     except KeyError:
         known = ", ".join(sorted(op.name for op in project.operations)) or "none"
-        raise PulpoError(f"unknown operation {name!r} (known: {known})") from None
+        raise UsageError(f"unknown operation {name!r} (known: {known})") from None
 
 
 def example_input(operation: Operation) -> str | None:

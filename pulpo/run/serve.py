@@ -12,7 +12,7 @@ from pathlib import Path
 
 import uvicorn
 
-from pulpo.errors import PulpoError
+from pulpo.errors import UsageError
 from pulpo.run.database import database_server
 from pulpo.validate import ValidProject
 
@@ -28,7 +28,7 @@ def serve(
     """Serve the generated app until interrupted."""
     package = project.output_dir
     if not (package / "app.py").is_file():
-        raise PulpoError(f"{package} not found: run `pulpo compile {project.root}` first")
+        raise UsageError(f"{package} not found: run `pulpo compile {project.root}` first")
     ensure_port_free(host, port)
     with database_server(embedded_data_dir(project)) as server:
         announce(f"database: {server.description}")
@@ -49,6 +49,6 @@ def ensure_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError:
-            raise PulpoError(
+            raise UsageError(
                 f"port {port} on {host} is already in use; pick another with --port"
             ) from None

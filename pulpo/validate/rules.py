@@ -26,7 +26,7 @@ from pulpo.discover.hierarchy import (
 )
 from pulpo.discover.project import DiscoveredModel, DiscoveredOperation, Location, Project
 from pulpo.discover.source import locate
-from pulpo.errors import PulpoError
+from pulpo.errors import UsageError
 from pulpo.validate.diagnostics import Code, Diagnostic
 from pulpo.validate.model import ValidProject
 from pulpo.validate.resolve import resolve
@@ -43,7 +43,7 @@ RESERVED_FIELDS = {"id": "is reserved for the document id ('_id') in the generat
 RESERVED_COLLECTIONS = {"health", "operations", "flows", "docs", "redoc"}
 
 
-class ProjectInvalid(PulpoError):
+class ProjectInvalid(UsageError):
     """The project has problems; nothing downstream can run. ``diagnostics`` lists them all."""
 
     exit_code = 2

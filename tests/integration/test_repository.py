@@ -32,7 +32,7 @@ from pulpo.data import (
     stored_id,
     to_document,
 )
-from pulpo.errors import Conflict, DatabaseUnavailable
+from pulpo.errors import Conflict, DatabaseUnavailable, UsageError
 from pulpo.run.processes import free_port
 
 pytestmark = pytest.mark.integration
@@ -406,7 +406,7 @@ def test_configure_from_env(
     assert run(database_used) == database_name
 
     monkeypatch.setenv("PULPO_MONGO_DRIVER", "mongoose")
-    with pytest.raises(ValueError, match="mongoose"):
+    with pytest.raises(UsageError, match="mongoose"):
         configure_from_env("x")
 
 
@@ -431,4 +431,4 @@ def test_unconfigured_use_says_what_to_do() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=60
     )
     assert result.returncode != 0
-    assert "RuntimeError: pulpo.data is not configured" in result.stderr
+    assert "pulpo.errors.UsageError: pulpo.data is not configured" in result.stderr
