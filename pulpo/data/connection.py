@@ -15,7 +15,9 @@ project's code may run on several loops: the web server's, a test's
 the client is created lazily, once per running loop, the first time that loop
 asks for :func:`current_database`.
 
-Both drivers are supported; which one is used is decided here and nowhere else.
+Both drivers are supported; which one is used is decided here and nowhere else. A new
+driver is a name in :data:`Driver` and its client in :func:`_new_client`; the project
+settings (``driver`` in ``[tool.pulpo]``) accept exactly :data:`DRIVERS`.
 """
 
 import asyncio
@@ -35,6 +37,9 @@ from pulpo.errors import DatabaseUnavailable, UsageError
 
 Driver = Literal["pymongo", "motor"]
 """``"pymongo"`` (PyMongo's async API, the default) or ``"motor"`` (deprecated upstream)."""
+
+DRIVERS: tuple[str, ...] = get_args(Driver)
+"""The driver names, for settings and messages."""
 
 DEFAULT_URL = "mongodb://127.0.0.1:27017/"
 
@@ -70,8 +75,8 @@ def configure(
     replaces the binding; clients of the previous one are closed (best effort).
     Configuring the same binding again keeps the existing clients.
     """
-    if driver not in get_args(Driver):
-        raise ValueError(f"Unknown MongoDB driver {driver!r}: use 'pymongo' or 'motor'")
+    if driver not in DRIVERS:
+        raise ValueError(f"Unknown MongoDB driver {driver!r}: use {_one_of()}")
     if not database:
         raise ValueError("configure() needs a database name")
     if timeout_ms <= 0:
@@ -96,10 +101,8 @@ def configure_from_env(default_database: str) -> None:
     ``motor``; default ``pymongo``). A misspelt driver raises :class:`~pulpo.errors.UsageError`.
     """
     driver = os.environ.get("PULPO_MONGO_DRIVER", "").strip().lower() or "pymongo"
-    if driver not in get_args(Driver):
-        raise UsageError(
-            f"PULPO_MONGO_DRIVER={driver!r} is not a MongoDB driver: use 'pymongo' or 'motor'"
-        )
+    if driver not in DRIVERS:
+        raise UsageError(f"PULPO_MONGO_DRIVER={driver!r} is not a MongoDB driver: use {_one_of()}")
     configure(
         os.environ.get("MONGODB_URL", "").strip() or DEFAULT_URL,
         os.environ.get("MONGODB_DATABASE", "").strip() or default_database,
@@ -231,6 +234,12 @@ def _new_client(binding: _Binding, loop: asyncio.AbstractEventLoop) -> Any:
     from pymongo import AsyncMongoClient
 
     return AsyncMongoClient(binding.url, **options)
+
+
+def _one_of() -> str:
+    """``'pymongo' or 'motor'``."""
+    names = [repr(name) for name in DRIVERS]
+    return " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 async def _close_client(client: Any) -> None:

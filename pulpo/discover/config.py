@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pulpo.data.connection import DRIVERS
 from pulpo.errors import UsageError
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -40,7 +41,7 @@ class ProjectConfig(BaseModel):
     packages: tuple[str, ...] = Field(description="Top-level packages or modules to discover.")
     output: str = Field(default="generated", description="Generated package directory name.")
     database: str = Field(description="Default MongoDB database name.")
-    driver: str = Field(default="pymongo", pattern="^(pymongo|motor)$")
+    driver: str = Field(default="pymongo", pattern=f"^({'|'.join(DRIVERS)})$")
     offline: bool = Field(
         default=False,
         description="`pulpo up` builds local stand-in images instead of pulling official ones.",
