@@ -46,7 +46,7 @@ def step(name: str) -> Iterator[None]:
     started = time.perf_counter()
     try:
         yield
-    except BaseException as error:
+    except BaseException as error:  # a cancelled step (its timeout) failed too; re-raised
         elapsed = time.perf_counter() - started
         reason = getattr(error, "detail", None) or str(error) or type(error).__name__
         _steps.info("%s failed after %.2f s: %s", name, elapsed, reason)
