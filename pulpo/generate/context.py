@@ -4,8 +4,12 @@ Templates stay free of logic; everything they print (names, annotations,
 imports, route paths) is decided here, from a validated project.
 """
 
+import enum
+import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic.fields import FieldInfo
 
 from pulpo import __version__
 from pulpo.declare.naming import pascal_case, route_path, snake_case
@@ -26,6 +30,10 @@ class FieldContext:
     sortable: bool
     # Required fields read as ``T | None`` (a stored document may lack them); None otherwise.
     read_annotation: str | None = None
+    # The field in the read schema: its type there, and the source of its default. A field
+    # with a default written as a constant keeps both; any other is ``T | None = None``.
+    read_type: str = ""
+    read_default: str = "None"
 
 
 @dataclass
@@ -69,6 +77,16 @@ class ModelContext:
         keys = [field.name for field in self.fields if field.sortable]
         return [key for name in keys for key in (name, f"-{name}")]
 
+    @property
+    def repository_dependency(self) -> str:
+        """The function in ``dependencies.py`` that gives the model's repository."""
+        return f"{self.schema_module}_repository"
+
+    @property
+    def repository_type(self) -> str:
+        """``Annotated[Repository[Model], Depends(...)]``, as routes declare it."""
+        return f"{self.name}Repository"
+
 
 @dataclass
 class InputFieldContext:
@@ -109,6 +127,11 @@ class OperationContext:
     def openapi_examples(self) -> dict[str, dict[str, Any]]:
         """FastAPI's ``openapi_examples`` of the request body."""
         return {example.name: {"value": example.value} for example in self.examples}
+
+    @property
+    def arguments(self) -> list[str]:
+        """The function's keyword arguments, read from the request body."""
+        return [item.name for item in self.inputs]
 
 
 @dataclass
@@ -160,6 +183,8 @@ def _model_context(model: DataModel) -> ModelContext:
     fields = []
     for item in model.fields:
         filterable = item.scalar and item.name not in LIST_PARAMETERS
+        default = _constant_default(model.cls.model_fields[item.name])
+        read_type = item.annotation if default is not None else optional(item.annotation)
         fields.append(
             FieldContext(
                 name=item.name,
@@ -172,6 +197,8 @@ def _model_context(model: DataModel) -> ModelContext:
                 read_annotation=(
                     render_annotation(optional(item.annotation), imports) if item.required else None
                 ),
+                read_type=render_annotation(read_type, imports),
+                read_default=render_literal(default[0], imports) if default else "None",
             )
         )
     return ModelContext(
@@ -187,6 +214,31 @@ def _model_context(model: DataModel) -> ModelContext:
         fields=fields,
         schema_imports=imports.lines(),
     )
+
+
+def _constant_default(info: FieldInfo) -> tuple[Any] | None:
+    """``(default,)`` when a field's default can be written as a constant; None otherwise.
+
+    None for a required field, for a default computed when a model is made
+    (``default_factory``), and for one whose ``repr`` is not source (a date, a model).
+    """
+    if info.is_required() or info.default_factory is not None:
+        return None
+    default = info.default
+    return (default,) if isinstance(default, enum.Enum) or _is_literal(default) else None
+
+
+def _is_literal(value: Any) -> bool:
+    """Whether ``repr(value)`` is Python source that gives ``value`` back."""
+    if value is None or type(value) in (bool, int, str, bytes):
+        return True
+    if type(value) is float:
+        return math.isfinite(value)
+    if type(value) in (list, tuple):
+        return all(_is_literal(item) for item in value)
+    if type(value) is dict:
+        return all(type(key) is str and _is_literal(item) for key, item in value.items())
+    return False
 
 
 def _add_operations(context: AppContext, operations: tuple[Operation, ...]) -> None:

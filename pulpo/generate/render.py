@@ -31,7 +31,7 @@ def render_app(context: AppContext) -> dict[PurePosixPath, str]:
         return env.get_template(template).render(**common, **extra)
 
     files: dict[PurePosixPath, str] = {}
-    for name in ("__init__.py", "settings.py", "errors.py", "app.py"):
+    for name in ("__init__.py", "settings.py", "dependencies.py", "errors.py", "app.py"):
         files[PurePosixPath(name)] = render(f"app/{name}.jinja")
     for package in ("routers", "schemas"):
         files[PurePosixPath(package, "__init__.py")] = render(f"app/{package}/__init__.py.jinja")

@@ -13,17 +13,23 @@ Each flow keeps its output in MongoDB under its flow run id, where the API's
 (logger ``pulpo.flows``). Serve every flow as a deployment with
 ``python -m generated.flows``: a deployment started without parameters runs
 with its flow's example input (``EXAMPLES``).
+
+Importing this module connects to nothing. Every flow binds ``pulpo.data`` to
+the database of the settings (MONGODB_URL, MONGODB_DATABASE, as the API does)
+when it starts, unless this process has bound it already.
 """
 
 import asyncio
 import logging
 from typing import Any
 
-from prefect import flow, serve, task
+from prefect import Flow, flow, serve, task
 from prefect.cache_policies import NO_CACHE
+from prefect.deployments.runner import RunnerDeployment
 from pulpo.data import connection
-from pulpo.errors import DatabaseUnavailable
+from pulpo.errors import DatabaseUnavailable, UsageError
 from pulpo.flows import concurrently, fill, step, store_result
+from pydantic import BaseModel
 
 import pokemon.battles
 import pokemon.evolution
@@ -55,13 +61,29 @@ from .schemas.operations import (
     TrainerExecuteInput,
     TrainInput,
 )
+from .settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-DATAMODELS = [Pokemon, Trainer, FightResult]
+DATAMODELS: list[type[BaseModel]] = [Pokemon, Trainer, FightResult]
 
-# MONGODB_URL and MONGODB_DATABASE choose the database, as they do for the API.
-connection.configure_from_env(default_database="pokemon")
+
+def bind_database() -> None:
+    """Bind ``pulpo.data`` to the database of the settings, unless this process already has.
+
+    A deployment's run starts in a process of its own, which binds it here;
+    ``pulpo flows run`` and tests bind it themselves before they run a flow.
+    """
+    try:
+        connection.current_database()
+    except UsageError:  # nothing bound yet (or, outside async code, no event loop)
+        settings = get_settings()
+        connection.configure(
+            settings.mongodb_url,
+            settings.mongodb_database,
+            driver=settings.mongo_driver,
+            timeout_ms=settings.mongodb_timeout_ms,
+        )
 
 
 @task(name="pokemon.battles.trainer_execute", cache_policy=NO_CACHE)
@@ -133,6 +155,7 @@ async def pokemon_battles_flow(
     body: PokemonBattlesFlowInput,
 ) -> PokemonBattlesFlowOutput:
     """Run pokemon.battles: trainer_execute."""
+    bind_database()
     trainer_execute = await pokemon_battles_trainer_execute_task(body.trainer_execute)
     return await store_result(PokemonBattlesFlowOutput(trainer_execute=trainer_execute))
 
@@ -142,6 +165,7 @@ async def pokemon_evolution_flow(
     body: PokemonEvolutionFlowInput,
 ) -> PokemonEvolutionFlowOutput:
     """Run pokemon.evolution: stage1, then stage2."""
+    bind_database()
     stage1 = await pokemon_evolution_stage1_task(body.stage1)
     stage2 = await pokemon_evolution_stage2_task(
         fill(Stage2Input, body.stage2, pokemon_name=stage1.evolved_name)
@@ -154,6 +178,7 @@ async def pokemon_management_flow(
     body: PokemonManagementFlowInput,
 ) -> PokemonManagementFlowOutput:
     """Run pokemon.management: trainer_create, catch and train at once."""
+    bind_database()
     trainer_create, catch, train = await concurrently(
         pokemon_management_trainer_create_task(body.trainer_create),
         pokemon_management_catch_task(body.catch),
@@ -169,6 +194,7 @@ async def pokemon_management_flow(
 @flow(name="pokemon")
 async def pokemon_flow(body: PokemonFlowInput) -> PokemonFlowOutput:
     """Run pokemon: battles, evolution and management at once."""
+    bind_database()
     battles, evolution, management = await concurrently(
         pokemon_battles_flow(body.battles),
         pokemon_evolution_flow(body.evolution),
@@ -184,6 +210,7 @@ async def pokemon_battles_trainer_execute_flow(
     body: TrainerExecuteInput,
 ) -> BattleOutcome:
     """Battle two trainers' teams against each other and record the result."""
+    bind_database()
     output = await pokemon_battles_trainer_execute_task(body)
     return await store_result(output)
 
@@ -191,6 +218,7 @@ async def pokemon_battles_trainer_execute_flow(
 @flow(name="pokemon.evolution.stage1")
 async def pokemon_evolution_stage1_flow(body: Stage1Input) -> Evolution:
     """Evolve a base-stage Pokemon into its first evolution (Charmander → Charmeleon)."""
+    bind_database()
     output = await pokemon_evolution_stage1_task(body)
     return await store_result(output)
 
@@ -198,6 +226,7 @@ async def pokemon_evolution_stage1_flow(body: Stage1Input) -> Evolution:
 @flow(name="pokemon.evolution.stage2")
 async def pokemon_evolution_stage2_flow(body: Stage2Input) -> Evolution:
     """Evolve a first-evolution Pokemon into its final form (Charmeleon → Charizard)."""
+    bind_database()
     output = await pokemon_evolution_stage2_task(body)
     return await store_result(output)
 
@@ -207,6 +236,7 @@ async def pokemon_management_trainer_create_flow(
     body: TrainerCreateInput,
 ) -> TrainerCreated:
     """Register a trainer from a region, with an empty team and no battles yet."""
+    bind_database()
     output = await pokemon_management_trainer_create_task(body)
     return await store_result(output)
 
@@ -214,6 +244,7 @@ async def pokemon_management_trainer_create_flow(
 @flow(name="pokemon.management.catch")
 async def pokemon_management_catch_flow(body: CatchInput) -> CatchResult:
     """Catch a Pokemon for a trainer: into the team, or into the box when the team is full."""
+    bind_database()
     output = await pokemon_management_catch_task(body)
     return await store_result(output)
 
@@ -221,11 +252,12 @@ async def pokemon_management_catch_flow(body: CatchInput) -> CatchResult:
 @flow(name="pokemon.management.train")
 async def pokemon_management_train_flow(body: TrainInput) -> TrainResult:
     """Train a Pokemon for some hours, earning experience and levels."""
+    bind_database()
     output = await pokemon_management_train_task(body)
     return await store_result(output)
 
 
-FLOWS = {
+FLOWS: dict[str, Flow[Any, Any]] = {
     "pokemon": pokemon_flow,
     "pokemon.battles": pokemon_battles_flow,
     "pokemon.evolution": pokemon_evolution_flow,
@@ -292,6 +324,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 
 async def create_indexes() -> None:
     """Create the declared indexes: flows may run before the API has created them."""
+    bind_database()
     try:
         await connection.ensure_indexes(DATAMODELS)
     except DatabaseUnavailable as error:
@@ -308,7 +341,8 @@ def main() -> None:
     asyncio.run(create_indexes())
     # Deployments stay active when this process stops: runs wait for it to come back.
     deployments = [
-        served.to_deployment(
+        RunnerDeployment.from_flow(
+            served,
             name="default",
             parameters={"body": EXAMPLES[name]} if name in EXAMPLES else None,
         )

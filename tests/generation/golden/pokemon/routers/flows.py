@@ -15,11 +15,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, status
 from pulpo.data import flow_results
 from pydantic import BaseModel, Field
 
-from ..errors import ErrorResponse
+from ..dependencies import SettingsDep
+from ..errors import ErrorResponse, Responses
 from ..schemas.flows import (
     PokemonBattlesFlowInput,
     PokemonEvolutionFlowInput,
@@ -34,13 +35,14 @@ from ..schemas.operations import (
     TrainerExecuteInput,
     TrainInput,
 )
+from ..settings import Settings
 
 router = APIRouter(prefix="/flows", tags=["flows"])
 
 DEPLOYMENT = "default"
 RETRY_STATUSES = {429, 503}
 RETRY_PAUSES = (0.2, 0.5, 1.0, 2.0)  # seconds before each retry
-PREFECT_ERRORS = {
+PREFECT_ERRORS: Responses = {
     502: {
         "model": ErrorResponse,
         "description": "The Prefect server answered with an error.",
@@ -48,6 +50,17 @@ PREFECT_ERRORS = {
     503: {
         "model": ErrorResponse,
         "description": "No Prefect server to talk to, or the flow is not served.",
+    },
+}
+RUN_ERRORS: Responses = {
+    404: {"model": ErrorResponse, "description": "No flow run has this id."},
+    502: {
+        "model": ErrorResponse,
+        "description": "The Prefect server answered with an error.",
+    },
+    503: {
+        "model": ErrorResponse,
+        "description": "No Prefect server or no MongoDB to talk to.",
     },
 }
 
@@ -74,9 +87,9 @@ class FlowRun(BaseModel):
 
 
 @asynccontextmanager
-async def prefect_api(request: Request) -> AsyncIterator[httpx.AsyncClient]:
+async def prefect_api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """A client of Prefect's REST API; 503 if it is not configured or not reachable."""
-    url = request.app.state.settings.prefect_api_url
+    url = settings.prefect_api_url
     if not url:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "Prefect is not configured"
@@ -120,10 +133,10 @@ def checked(response: httpx.Response) -> Any:
 
 
 async def start_flow_run(
-    request: Request, flow_name: str, body: BaseModel
+    settings: Settings, flow_name: str, body: BaseModel
 ) -> FlowRunStarted:
     """Create a run of the flow's deployment, with ``body`` as its input."""
-    async with prefect_api(request) as prefect:
+    async with prefect_api(settings) as prefect:
         found = await send(
             prefect, "GET", f"/deployments/name/{flow_name}/{DEPLOYMENT}"
         )
@@ -146,14 +159,10 @@ async def start_flow_run(
     return FlowRunStarted(flow_run_id=checked(created)["id"])
 
 
-@router.get(
-    "/runs/{flow_run_id}",
-    responses={404: {"model": ErrorResponse, "description": "No flow run has this id."}}
-    | PREFECT_ERRORS,
-)
-async def read_flow_run(flow_run_id: str, request: Request) -> FlowRun:
+@router.get("/runs/{flow_run_id}", responses=RUN_ERRORS)
+async def read_flow_run(flow_run_id: str, settings: SettingsDep) -> FlowRun:
     """The state of a flow run, and the flow's output once it has completed."""
-    async with prefect_api(request) as prefect:
+    async with prefect_api(settings) as prefect:
         response = await send(prefect, "GET", f"/flow_runs/{flow_run_id}")
     # Prefect answers 404 for an unknown id, 422 for a string that is no id at all.
     if response.status_code in (status.HTTP_404_NOT_FOUND, 422):
@@ -176,8 +185,10 @@ async def read_flow_run(flow_run_id: str, request: Request) -> FlowRun:
     summary="Run pokemon: battles, evolution and management at once",
     responses=PREFECT_ERRORS,
 )
-async def start_pokemon(body: PokemonFlowInput, request: Request) -> FlowRunStarted:
-    return await start_flow_run(request, "pokemon", body)
+async def start_pokemon(
+    body: PokemonFlowInput, settings: SettingsDep
+) -> FlowRunStarted:
+    return await start_flow_run(settings, "pokemon", body)
 
 
 @router.post(
@@ -187,9 +198,9 @@ async def start_pokemon(body: PokemonFlowInput, request: Request) -> FlowRunStar
     responses=PREFECT_ERRORS,
 )
 async def start_pokemon_battles(
-    body: PokemonBattlesFlowInput, request: Request
+    body: PokemonBattlesFlowInput, settings: SettingsDep
 ) -> FlowRunStarted:
-    return await start_flow_run(request, "pokemon.battles", body)
+    return await start_flow_run(settings, "pokemon.battles", body)
 
 
 @router.post(
@@ -199,9 +210,9 @@ async def start_pokemon_battles(
     responses=PREFECT_ERRORS,
 )
 async def start_pokemon_evolution(
-    body: PokemonEvolutionFlowInput, request: Request
+    body: PokemonEvolutionFlowInput, settings: SettingsDep
 ) -> FlowRunStarted:
-    return await start_flow_run(request, "pokemon.evolution", body)
+    return await start_flow_run(settings, "pokemon.evolution", body)
 
 
 @router.post(
@@ -211,9 +222,9 @@ async def start_pokemon_evolution(
     responses=PREFECT_ERRORS,
 )
 async def start_pokemon_management(
-    body: PokemonManagementFlowInput, request: Request
+    body: PokemonManagementFlowInput, settings: SettingsDep
 ) -> FlowRunStarted:
-    return await start_flow_run(request, "pokemon.management", body)
+    return await start_flow_run(settings, "pokemon.management", body)
 
 
 @router.post(
@@ -223,9 +234,9 @@ async def start_pokemon_management(
     responses=PREFECT_ERRORS,
 )
 async def start_pokemon_battles_trainer_execute(
-    body: TrainerExecuteInput, request: Request
+    body: TrainerExecuteInput, settings: SettingsDep
 ) -> FlowRunStarted:
-    return await start_flow_run(request, "pokemon.battles.trainer_execute", body)
+    return await start_flow_run(settings, "pokemon.battles.trainer_execute", body)
 
 
 @router.post(
@@ -235,9 +246,9 @@ async def start_pokemon_battles_trainer_execute(
     responses=PREFECT_ERRORS,
 )
 async def start_pokemon_evolution_stage1(
-    body: Stage1Input, request: Request
+    body: Stage1Input, settings: SettingsDep
 ) -> FlowRunStarted:
-    return await start_flow_run(request, "pokemon.evolution.stage1", body)
+    return await start_flow_run(settings, "pokemon.evolution.stage1", body)
 
 
 @router.post(
@@ -247,9 +258,9 @@ async def start_pokemon_evolution_stage1(
     responses=PREFECT_ERRORS,
 )
 async def start_pokemon_evolution_stage2(
-    body: Stage2Input, request: Request
+    body: Stage2Input, settings: SettingsDep
 ) -> FlowRunStarted:
-    return await start_flow_run(request, "pokemon.evolution.stage2", body)
+    return await start_flow_run(settings, "pokemon.evolution.stage2", body)
 
 
 @router.post(
@@ -259,9 +270,9 @@ async def start_pokemon_evolution_stage2(
     responses=PREFECT_ERRORS,
 )
 async def start_pokemon_management_trainer_create(
-    body: TrainerCreateInput, request: Request
+    body: TrainerCreateInput, settings: SettingsDep
 ) -> FlowRunStarted:
-    return await start_flow_run(request, "pokemon.management.trainer_create", body)
+    return await start_flow_run(settings, "pokemon.management.trainer_create", body)
 
 
 @router.post(
@@ -271,9 +282,9 @@ async def start_pokemon_management_trainer_create(
     responses=PREFECT_ERRORS,
 )
 async def start_pokemon_management_catch(
-    body: CatchInput, request: Request
+    body: CatchInput, settings: SettingsDep
 ) -> FlowRunStarted:
-    return await start_flow_run(request, "pokemon.management.catch", body)
+    return await start_flow_run(settings, "pokemon.management.catch", body)
 
 
 @router.post(
@@ -283,6 +294,6 @@ async def start_pokemon_management_catch(
     responses=PREFECT_ERRORS,
 )
 async def start_pokemon_management_train(
-    body: TrainInput, request: Request
+    body: TrainInput, settings: SettingsDep
 ) -> FlowRunStarted:
-    return await start_flow_run(request, "pokemon.management.train", body)
+    return await start_flow_run(settings, "pokemon.management.train", body)

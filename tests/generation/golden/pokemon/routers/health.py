@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pulpo.data import connection
 from pydantic import BaseModel
 
-from ..errors import ErrorResponse
+from ..errors import UNAVAILABLE
 
 router = APIRouter(tags=["health"])
 
@@ -18,12 +18,7 @@ class Health(BaseModel):
     database: Literal["reachable"]
 
 
-@router.get(
-    "/health",
-    responses={
-        503: {"model": ErrorResponse, "description": "MongoDB did not answer in time."}
-    },
-)
+@router.get("/health", responses=UNAVAILABLE)
 async def health() -> Health:
     """Answer 200 when MongoDB answers a ping, 503 with ``detail`` when it does not."""
     await connection.ping()

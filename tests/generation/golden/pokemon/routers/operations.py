@@ -17,7 +17,7 @@ from pokemon.results import (
     TrainResult,
 )
 
-from ..errors import ErrorResponse
+from ..errors import UNAVAILABLE, ErrorResponse, Responses
 from ..schemas.operations import (
     CatchInput,
     Stage1Input,
@@ -29,21 +29,25 @@ from ..schemas.operations import (
 
 router = APIRouter(prefix="/operations", tags=["operations"])
 
-ERRORS = {
+ERRORS: Responses = {
+    400: {
+        "model": ErrorResponse,
+        "description": "The operation refused the input (DomainError).",
+    },
     404: {
         "model": ErrorResponse,
-        "description": "Something the input names does not exist.",
+        "description": "Something the input names does not exist (NotFound).",
     },
     409: {
         "model": ErrorResponse,
-        "description": "The input conflicts with the stored state.",
+        "description": "The input conflicts with the stored state (Conflict).",
     },
+    **UNAVAILABLE,
 }
 
 
 @router.post(
     "/pokemon/battles/trainer_execute",
-    name="pokemon.battles.trainer_execute",
     summary="Battle two trainers' teams against each other and record the result",
     description="Battle two trainers' teams against each other and record the result.\n\nPokemon fight in the order they were caught; the faster one attacks first\nand damage follows the games' formula with type effectiveness (water beats\nfire, fire beats grass, ...). All chance comes from ``seed``, so the same\nteams and seed always produce the same battle. The full fight is stored as\na FightResult, and the winner's wins and the loser's losses go up by one.\nUnknown trainers give 404 Not Found, a trainer without Pokemon gives 409\nConflict, and a trainer cannot battle themself (400).",
     responses=ERRORS,
@@ -73,7 +77,6 @@ async def pokemon_battles_trainer_execute(
 
 @router.post(
     "/pokemon/evolution/stage1",
-    name="pokemon.evolution.stage1",
     summary="Evolve a base-stage Pokemon into its first evolution (Charmander → Charmeleon)",
     description="Evolve a base-stage Pokemon into its first evolution (Charmander → Charmeleon).\n\nThe Pokemon keeps its id, level and moves; its name becomes the new\nspecies and its stats rise by a fifth. Acts on the most recently created\nPokemon of that name. A Pokemon that is not a base form, or that does not\nevolve, gives 409 Conflict; an unknown name gives 404 Not Found.",
     responses=ERRORS,
@@ -91,7 +94,6 @@ async def pokemon_evolution_stage1(
 
 @router.post(
     "/pokemon/evolution/stage2",
-    name="pokemon.evolution.stage2",
     summary="Evolve a first-evolution Pokemon into its final form (Charmeleon → Charizard)",
     description="Evolve a first-evolution Pokemon into its final form (Charmeleon → Charizard).\n\nSame rules as stage 1, one step further along the chain. A base form, a\nfully evolved Pokemon or one without a second evolution (Raichu) gives\n409 Conflict; an unknown name gives 404 Not Found.",
     responses=ERRORS,
@@ -109,7 +111,6 @@ async def pokemon_evolution_stage2(
 
 @router.post(
     "/pokemon/management/trainer_create",
-    name="pokemon.management.trainer_create",
     summary="Register a trainer from a region, with an empty team and no battles yet",
     description="Register a trainer from a region, with an empty team and no battles yet.\n\nRegistering is safe to repeat: a trainer who already exists is answered as\nthey are when the region matches, or gets the region when none was set yet\n(a trainer exists from their first catch). Another region gives 409 Conflict.",
     responses=ERRORS,
@@ -132,7 +133,6 @@ async def pokemon_management_trainer_create(
 
 @router.post(
     "/pokemon/management/catch",
-    name="pokemon.management.catch",
     summary="Catch a Pokemon for a trainer: into the team, or into the box when the team is full",
     description="Catch a Pokemon for a trainer: into the team, or into the box when the team is full.\n\nAny name can be caught. A species the tables know starts with its own stats\nand moves, any other with those of its element; all start at level 5. A\ntrainer who is not registered yet is registered by their first catch. A team\nholds at most six Pokemon, even when catches run concurrently; later catches\ngo to the trainer's box, as in the games.",
     responses=ERRORS,
@@ -162,7 +162,6 @@ async def pokemon_management_catch(
 
 @router.post(
     "/pokemon/management/train",
-    name="pokemon.management.train",
     summary="Train a Pokemon for some hours, earning experience and levels",
     description="Train a Pokemon for some hours, earning experience and levels.\n\nEvery hour earns 50 experience points; the level follows the experience\n(reaching a level takes its cube in points, up to level 100) and every level gained\nraises health, attack, defense and speed. Acts on the most recently\ncreated Pokemon of that name. Hours must be between 1 and 1000.",
     responses=ERRORS,

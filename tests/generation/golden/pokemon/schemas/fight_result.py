@@ -43,17 +43,20 @@ class FightResultUpdate(BaseModel):
     )
 
 
-class FightResultRead(FightResult):
-    """A stored FightResult, with its document id.
+class FightResultRead(BaseModel):
+    """A stored FightResult, with its document id; every field is always in a response.
 
     Read leniently, since MongoDB lets any client store any document: a stored
-    field that is missing or does not fit takes its default (null for the
-    fields that have none, which is why they are nullable here), and fields the
-    model does not know are left out.
+    field that is missing or does not fit takes its default, or null when it has
+    no default or one computed on creation (those fields are nullable here), and
+    fields the model does not know are left out.
     """
 
     model_config = ConfigDict(
-        populate_by_name=True, serialize_by_alias=True, extra="ignore"
+        populate_by_name=True,
+        serialize_by_alias=True,
+        extra="ignore",
+        json_schema_serialization_defaults_required=True,
     )
 
     id: str = Field(
@@ -70,10 +73,14 @@ class FightResultRead(FightResult):
     seed: int | None = Field(
         default=None, description="Random seed the battle was simulated with."
     )
+    rounds: list[Round] = Field(default=[], description="Every attack, in order.")
+    created_at: datetime | None = Field(
+        default=None, description="When the battle took place."
+    )
 
     @classmethod
     def from_record(cls, record: Record[FightResult]) -> Self:
-        return cls(_id=record.id, **record.data.model_dump())
+        return cls.model_validate({"_id": record.id, **record.data.model_dump()})
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> Self:

@@ -49,17 +49,20 @@ class PokemonUpdate(BaseModel):
     )
 
 
-class PokemonRead(Pokemon):
-    """A stored Pokemon, with its document id.
+class PokemonRead(BaseModel):
+    """A stored Pokemon, with its document id; every field is always in a response.
 
     Read leniently, since MongoDB lets any client store any document: a stored
-    field that is missing or does not fit takes its default (null for the
-    fields that have none, which is why they are nullable here), and fields the
-    model does not know are left out.
+    field that is missing or does not fit takes its default, or null when it has
+    no default or one computed on creation (those fields are nullable here), and
+    fields the model does not know are left out.
     """
 
     model_config = ConfigDict(
-        populate_by_name=True, serialize_by_alias=True, extra="ignore"
+        populate_by_name=True,
+        serialize_by_alias=True,
+        extra="ignore",
+        json_schema_serialization_defaults_required=True,
     )
 
     id: str = Field(
@@ -71,10 +74,23 @@ class PokemonRead(Pokemon):
     element: Element | None = Field(
         default=None, description="The Pokemon's elemental type, e.g. 'Fire'."
     )
+    level: int = Field(default=5, description="Level, from 1 to 100.")
+    experience: int = Field(default=0, description="Total experience points earned.")
+    health: int = Field(default=40, description="Maximum hit points.")
+    attack: int = Field(default=10, description="Strength of its attacks.")
+    defense: int = Field(default=10, description="Resistance to attacks.")
+    speed: int = Field(default=10, description="Who strikes first in a battle.")
+    attacks: list[str] = Field(
+        default=[],
+        description="Names of the moves it knows, e.g. ['Scratch', 'Ember']. A move's power and element come from the table of moves; a move not in it is still kept.",
+    )
+    trainer: str | None = Field(
+        default=None, description="Name of its trainer; null if wild."
+    )
 
     @classmethod
     def from_record(cls, record: Record[Pokemon]) -> Self:
-        return cls(_id=record.id, **record.data.model_dump())
+        return cls.model_validate({"_id": record.id, **record.data.model_dump()})
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> Self:

@@ -40,27 +40,43 @@ class TrainerUpdate(BaseModel):
     losses: int | None = Field(default=None, description="Battles lost.")
 
 
-class TrainerRead(Trainer):
-    """A stored Trainer, with its document id.
+class TrainerRead(BaseModel):
+    """A stored Trainer, with its document id; every field is always in a response.
 
     Read leniently, since MongoDB lets any client store any document: a stored
-    field that is missing or does not fit takes its default (null for the
-    fields that have none, which is why they are nullable here), and fields the
-    model does not know are left out.
+    field that is missing or does not fit takes its default, or null when it has
+    no default or one computed on creation (those fields are nullable here), and
+    fields the model does not know are left out.
     """
 
     model_config = ConfigDict(
-        populate_by_name=True, serialize_by_alias=True, extra="ignore"
+        populate_by_name=True,
+        serialize_by_alias=True,
+        extra="ignore",
+        json_schema_serialization_defaults_required=True,
     )
 
     id: str = Field(
         alias="_id", description="The document id (a MongoDB ObjectId as a string)."
     )
     name: str | None = Field(default=None, description="The trainer's unique name.")
+    region: Region | None = Field(
+        default=None,
+        description="The region the trainer registered from; null until then.",
+    )
+    team: list[str] = Field(
+        default=[], description="Ids of the team's Pokemon (at most six)."
+    )
+    box: list[str] = Field(
+        default=[], description="Ids of the Pokemon caught while the team was full."
+    )
+    badges: int = Field(default=0, description="Gym badges earned.")
+    wins: int = Field(default=0, description="Battles won.")
+    losses: int = Field(default=0, description="Battles lost.")
 
     @classmethod
     def from_record(cls, record: Record[Trainer]) -> Self:
-        return cls(_id=record.id, **record.data.model_dump())
+        return cls.model_validate({"_id": record.id, **record.data.model_dump()})
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> Self:
