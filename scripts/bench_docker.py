@@ -34,15 +34,26 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 from rich.console import Console
 from rich.table import Table
 
-from pulpo.run import images
+from pulpo.discover import discover
+from pulpo.generate import compile_project
 from pulpo.run.processes import free_port
-from pulpo.run.progress import Lines
-from pulpo.run.stack import PUBLISHED_PORTS, Stack, down, prepare, up
+from pulpo.stack.compose import OFFLINE_VARIABLE, Stack, offline_requested
+from pulpo.stack.engine import docker_client, registry_reachable
+from pulpo.stack.images import prepare
+from pulpo.stack.offline import CACHE_VARIABLE
+from pulpo.stack.progress import Lines
+from pulpo.stack.running import down, up
+from pulpo.stack.services import published_ports
+from pulpo.validate import validate
+
+if TYPE_CHECKING:
+    from docker import DockerClient
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "pokemon"
@@ -54,11 +65,9 @@ def main() -> int:
     parser.add_argument("--from-scratch", action="store_true", help="time the uncached path too")
     parser.add_argument("--verbose", action="store_true", help="print what pulpo up says")
     args = parser.parse_args()
-    client = images.docker_client()
-    if os.environ.get(images.OFFLINE_VARIABLE):
-        offline = images.offline_requested()
-    else:
-        offline = not images.registry_reachable()
+    client = docker_client()
+    # PULPO_OFFLINE when set, else offline when no registry is reachable.
+    offline = offline_requested() if os.environ.get(OFFLINE_VARIABLE) else not registry_reachable()
 
     say = Lines(
         (lambda line: console.print(f"  {line}", markup=False)) if args.verbose else _ignore
@@ -70,32 +79,35 @@ def main() -> int:
         shutil.copytree(
             EXAMPLE, project, ignore=shutil.ignore_patterns("generated", ".pulpo", "__pycache__")
         )
+        compile_project(validate(discover(project)))  # compile, then up: as `pulpo up` does
         stack = Stack.load(project, offline=offline, project_name="pulpo-bench")
-        stack.variables.update({port.variable: str(free_port()) for port in PUBLISHED_PORTS})
+        ports = published_ports(stack.services())
+        stack.variables.update({port.variable: str(free_port()) for port in ports})
         try:
             if args.from_scratch:
                 cache = Path(scratch) / "cache"
-                os.environ[images.CACHE_VARIABLE] = str(cache)
+                os.environ[CACHE_VARIABLE] = str(cache)
                 forget_offline_images(client)
                 seconds = timed(lambda: up(stack, report=say))
                 rows.append(("from scratch: cache, base images, images, up", seconds, "1 run"))
                 down(stack, volumes=True)
             prepare(stack, report=say)  # base images and wheelhouses, as a user has them
+            # Every image built here: the project's, and offline the stand-ins.
             services = [
-                name
-                for name in ("api", "flows", "mongodb", "prefect-server")
-                if name != "flows" or (stack.generated / "stack" / "flows.Dockerfile").is_file()
-                if offline or name in ("api", "flows")
+                service.name
+                for service in stack.services()
+                if service.build or (offline and service.stand_in)
             ]
             seconds = timed(lambda: stack.compose("build", "--no-cache", *services, capture=True))
             rows.append(("cold image build (--no-cache)", seconds, ", ".join(services)))
             stack.variables.clear()
-            stack.variables.update({port.variable: str(free_port()) for port in PUBLISHED_PORTS})
+            stack.variables.update({port.variable: str(free_port()) for port in ports})
             seconds = timed(lambda: up(stack, report=say))
             rows.append(("warm up to healthy", seconds, "images built, stack down"))
             seconds = timed(lambda: up(stack, report=say))
             rows.append(("no-op up", seconds, "stack up and unchanged"))
-            expectations = document_expectations(stack.url(PUBLISHED_PORTS[0]))
+            api = next(port for port in ports if port.service == "api")
+            expectations = document_expectations(stack.url(api))
         finally:
             down(stack, volumes=True)
 
@@ -171,15 +183,17 @@ def timed(action: Callable[[], object]) -> float:
     return time.monotonic() - started
 
 
-def forget_offline_images(client: object) -> None:
+def forget_offline_images(client: "DockerClient") -> None:
     """Remove the pulpo-offline images (tags only where a container still uses one)."""
-    for image in client.images.list():  # type: ignore[attr-defined]
+    from docker.errors import APIError
+
+    for image in client.images.list():
         for tag in image.tags:
             if tag.startswith("pulpo-offline/"):
                 try:
-                    client.images.remove(tag)  # type: ignore[attr-defined]
-                except Exception as error:  # noqa: BLE001 - in use by a container: keep it
-                    console.print(f"  kept {tag}: {error}", markup=False)
+                    client.images.remove(tag)
+                except APIError as error:  # in use by a container: keep it
+                    console.print(f"  kept {tag}: {error.explanation or error}", markup=False)
 
 
 if __name__ == "__main__":

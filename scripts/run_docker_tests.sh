@@ -9,7 +9,7 @@
 #                  reuses it, and an edit of the example rebuilds no image
 #   --filter EXPR  only the tests matching EXPR (pytest -k)
 #
-# Images are built offline (local stand-ins, see pulpo/run/images.py) when no container
+# Images are built offline (local stand-ins, see pulpo/stack/offline.py) when no container
 # registry is reachable, or when PULPO_OFFLINE=1. When a test fails, the state of every
 # service is printed, with the last log lines of the API, the flows and any service that
 # is not healthy. Unless --keep-up, the stack is removed at the end, volumes included.

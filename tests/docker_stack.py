@@ -27,28 +27,44 @@ import contextlib
 import filecmp
 import os
 import shutil
+import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
+from pulpo.discover import discover
+from pulpo.generate import compile_project
+from pulpo.run.processes import free_port
+from pulpo.stack.compose import Stack, offline_requested
+from pulpo.stack.engine import compose_command, docker_client, registry_reachable
+from pulpo.stack.errors import EngineUnavailable
+from pulpo.stack.progress import Lines, seconds
+from pulpo.stack.running import down, ps, service_state, up, wait_healthy
+from pulpo.stack.services import TEST_DATABASE, published_ports
+from pulpo.stack.tags import content_tag
+from pulpo.validate import validate
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+    from docker.models.containers import Container
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "pokemon"
 COMPOSE_PROJECT = os.environ.get("PULPO_DOCKER_TEST_PROJECT", "pulpo-dockertest")
-PORT_VARIABLES = ("PULPO_API_PORT", "PULPO_MONGODB_PORT", "PULPO_PREFECT_PORT")
 
 
 @dataclass
 class RunningStack:
     """A stack that was healthy when the session started, and how to reach its parts."""
 
-    stack: Any  # pulpo.run.stack.Stack
-    client: Any  # docker.DockerClient
+    stack: Stack
+    client: "DockerClient"
     offline: bool
 
     @property
@@ -67,46 +83,36 @@ class RunningStack:
     @property
     def database(self) -> str:
         """The API's database: docker-compose.test.yml's, as the testing strategy names it."""
-        from pulpo.generate.stack import TEST_DATABASE
-
         return TEST_DATABASE
 
     @property
     def has_flows(self) -> bool:
-        return (self.stack.generated / "stack" / "flows.Dockerfile").is_file()
+        return "flows" in self.services()
 
-    def compose(self, *arguments: str, check: bool = True) -> Any:
+    def compose(self, *arguments: str, check: bool = True) -> "subprocess.CompletedProcess[str]":
         return self.stack.compose(*arguments, capture=True, check=check)
 
-    def container(self, service: str) -> Any:
-        from pulpo.run.stack import containers
-
-        found = containers(self.client, self.stack, service)
+    def container(self, service: str) -> "Container":
+        found = self.stack.containers(self.client, service)
         assert found, f"no container for {service}"
         found[0].reload()
         return found[0]
 
     def state(self, service: str) -> tuple[str, str]:
-        from pulpo.run.stack import service_state
-
         return service_state(self.client, self.stack, service)
 
     def wait_healthy(self, *services: str, timeout: float = 120) -> None:
-        from pulpo.run.stack import wait_healthy
-
         wait_healthy(self.stack, services or self.services(), timeout=timeout)
 
     def services(self) -> list[str]:
-        return ["mongodb", "api", "prefect-server", *(["flows"] if self.has_flows else [])]
+        """The long-running services of the compiled stack, from the service table."""
+        return [service.name for service in self.stack.services() if service.profile is None]
 
     def http(self) -> httpx.Client:
         return httpx.Client(base_url=self.api_url, timeout=30)
 
 
-def _engine_or_skip() -> Any:
-    from pulpo.run.images import EngineUnavailable, docker_client
-    from pulpo.run.stack import compose_command
-
+def _engine_or_skip() -> "DockerClient":
     try:
         client = docker_client()
         compose_command()
@@ -144,20 +150,16 @@ def sync_example(project: Path) -> None:
 
 def offline_mode() -> bool:
     """``PULPO_OFFLINE`` when set; else offline when no registry is reachable."""
-    from pulpo.run import images
-
-    if os.environ.get(images.OFFLINE_VARIABLE):
-        return images.offline_requested()
-    return not images.registry_reachable()
+    if os.environ.get("PULPO_OFFLINE"):
+        return offline_requested()
+    return not registry_reachable()
 
 
-def terminal_lines(request: pytest.FixtureRequest) -> Any:
-    """A :class:`~pulpo.run.progress.Lines` reporter writing ``[docker] ...`` to pytest's terminal.
+def terminal_lines(request: pytest.FixtureRequest) -> Lines:
+    """A :class:`~pulpo.stack.progress.Lines` reporter: ``[docker] ...`` on pytest's terminal.
 
     It writes at once, past pytest's output capturing: building takes minutes.
     """
-    from pulpo.run.progress import Lines
-
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
 
@@ -175,8 +177,6 @@ def terminal_lines(request: pytest.FixtureRequest) -> Any:
 
 def _source_digest(project: Path) -> str:
     """What the API and flows containers run in dev mode: the domain and the generated code."""
-    from pulpo.run.images import content_tag
-
     return content_tag(project, ["pokemon", "generated", "pyproject.toml"])
 
 
@@ -212,7 +212,7 @@ def _setting(name: str, value: bool) -> Iterator[None]:
             os.environ[name] = previous
 
 
-def _restart_if_stale(running: "RunningStack", since: float, lines: Any) -> None:
+def _restart_if_stale(running: "RunningStack", since: float, lines: Lines) -> None:
     """Restart api and flows when they started before ``since`` (wall clock), then wait.
 
     Their watchers would restart them too, a moment later: restarting here means
@@ -231,17 +231,14 @@ def _restart_if_stale(running: "RunningStack", since: float, lines: Any) -> None
             running.wait_healthy()
 
 
-def _ports(client: Any, stack: Any) -> dict[str, str]:
+def _ports(client: "DockerClient", stack: Stack) -> dict[str, str]:
     """The running stack's ports (a kept-up stack keeps them); else free ones."""
-    from pulpo.run.processes import free_port
-    from pulpo.run.stack import PUBLISHED_PORTS, containers
-
     ports: dict[str, str] = {}
-    for port in PUBLISHED_PORTS:
+    for port in published_ports(stack.services()):
         if os.environ.get(port.variable):
             ports[port.variable] = os.environ[port.variable]
             continue
-        for container in containers(client, stack, port.service):
+        for container in stack.containers(client, port.service):
             bindings = (container.ports or {}).get(f"{port.container_port}/tcp") or []
             if bindings:
                 ports[port.variable] = bindings[0]["HostPort"]
@@ -254,9 +251,6 @@ def docker_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningStack]:
     """The Pokemon stack, built and healthy; ``down -v`` at the end unless PULPO_KEEP_UP=1."""
-    from pulpo.run.progress import seconds
-    from pulpo.run.stack import Stack, down, up
-
     client = _engine_or_skip()
     lines = terminal_lines(request)
     offline = offline_mode()
@@ -266,6 +260,7 @@ def docker_stack(
     project = Path(tempfile.gettempdir()) / "pulpo-docker-tests" / "pokemon"
     before = _source_digest(project) if (project / "generated").is_dir() else ""
     sync_example(project)
+    compile_project(validate(discover(project)))  # compile, then up: as `pulpo up` does
     stack = Stack.load(project, offline=offline, test=True, dev=dev, project_name=COMPOSE_PROJECT)
     stack.variables.update(_ports(client, stack))
     stack.variables["PULPO_BIND_ADDRESS"] = "127.0.0.1"
@@ -293,15 +288,14 @@ def docker_stack(
         down(stack, volumes=True)
 
 
-def report(running: RunningStack, announce: Any) -> None:
+def report(running: RunningStack, announce: Callable[[str], None]) -> None:
     """After a failure: every service's state, and the logs of those that may explain it."""
-    from pulpo.run.stack import ps
-
     rows = ps(running.stack)
+    ours = {service.name for service in running.stack.services() if service.build}
     for row in rows:
         announce(f"{row['service']}: {row['state']}, {row['health']}")
     for row in rows:
-        if row["service"] in ("api", "flows") or row["health"] not in ("healthy", "-"):
+        if row["service"] in ours or row["health"] not in ("healthy", "-"):
             logs = running.container(row["service"]).logs(tail=200).decode("utf-8", "replace")
             lines = [line for line in logs.splitlines() if "GET /health" not in line]
             announce(f"---- last log lines of {row['service']} ----")

@@ -1,7 +1,8 @@
 """``pulpo up``, ``down``, ``ps`` and ``logs``: the project's Docker stack, through Compose.
 
-The logic lives in :mod:`pulpo.run.stack` (and images in :mod:`pulpo.run.images`);
-these commands parse options and print; :mod:`pulpo.cli.app` registers them.
+The logic lives in :mod:`pulpo.stack` (running in :mod:`pulpo.stack.running`); these
+commands parse options, sequence the steps (``pulpo up`` compiles, then brings the
+stack up) and print; :mod:`pulpo.cli.app` registers them.
 """
 
 from pathlib import Path
@@ -9,9 +10,10 @@ from typing import Annotated
 
 import typer
 
-from pulpo.cli.common import ProjectArgument, err, out, reports_errors
+from pulpo.cli.common import ProjectArgument, err, out, reports_errors, valid_project
 from pulpo.cli.tables import print_table
 from pulpo.discover import ProjectError
+from pulpo.stack.services import SERVICES
 
 
 @reports_errors
@@ -49,11 +51,17 @@ def up_command(
     ] = None,
 ) -> None:
     """Compile, build what changed, start the Docker stack and wait until it is healthy."""
-    from pulpo.cli.progress import RichReporter
-    from pulpo.run.stack import Stack, up
+    from pulpo.generate import compile_project
+    from pulpo.stack.compose import Stack
+    from pulpo.stack.progress import RichReporter
+    from pulpo.stack.running import up
 
+    report = RichReporter(err)
+    compiled = compile_project(valid_project(project))
     stack = Stack.load(project, offline=offline, test=test, dev=dev)
-    urls = up(stack, build=build, wait_seconds=wait_timeout, report=RichReporter(err))
+    if compiled.changed:
+        report.say(f"compiled {stack.generated}: {len(compiled.changed)} file(s) changed")
+    urls = up(stack, build=build, wait_seconds=wait_timeout, report=report)
     width = max(len(name) for name in urls)
     for name, url in urls.items():
         out.print(f"{name.ljust(width)}  {url}", markup=False)
@@ -73,7 +81,8 @@ def down_command(
     ] = False,
 ) -> None:
     """Stop and remove the stack's containers (with -v, its MongoDB and Prefect data too)."""
-    from pulpo.run.stack import Stack, down
+    from pulpo.stack.compose import Stack
+    from pulpo.stack.running import down
 
     stack = Stack.load(project)
     down(stack, volumes=volumes)
@@ -85,7 +94,8 @@ def down_command(
 @reports_errors
 def ps_command(project: ProjectArgument = Path(".")) -> None:
     """List the stack's containers: state, health, published ports and image."""
-    from pulpo.run.stack import Stack, ps
+    from pulpo.stack.compose import Stack
+    from pulpo.stack.running import ps
 
     stack = Stack.load(project)
     rows = ps(stack)
@@ -102,7 +112,8 @@ def logs_command(
     service: Annotated[
         str | None,
         typer.Argument(
-            help="One service (mongodb, api, prefect-server, flows); give the project first."
+            help=f"One service ({', '.join(s.name for s in SERVICES if not s.profile)}); "
+            "give the project first."
         ),
     ] = None,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing.")] = False,
@@ -113,7 +124,8 @@ def logs_command(
     The project comes first, as in every command, and the service narrows it:
     `pulpo logs . api` prints the API's logs of the project in the current directory.
     """
-    from pulpo.run.stack import Stack, logs
+    from pulpo.stack.compose import Stack
+    from pulpo.stack.running import logs
 
     if service is None and not project.is_dir():
         # Most likely `pulpo logs api`: a service name where the project goes.

@@ -3,11 +3,12 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pulpo.generate.context import build_context
+from pulpo.generate.context import build_context, header
 from pulpo.generate.formatting import format_tree
 from pulpo.generate.output import differences, replace_output, staged
 from pulpo.generate.render import render_app
-from pulpo.generate.stack import render_stack
+from pulpo.stack import StackInputs
+from pulpo.stack import render as render_stack
 from pulpo.validate import ValidProject
 
 
@@ -24,8 +25,21 @@ def compile_project(project: ValidProject, *, check: bool = False) -> CompileRes
     With ``check=True`` nothing is written: ``changed`` lists the files whose
     content on disk differs from what would be generated.
     """
-    files = render_app(build_context(project))
-    files.update(render_stack(project, files))  # Dockerfiles and Compose files
+    app = build_context(project)
+    files = render_app(app)
+    stack = StackInputs(
+        project=app.project,
+        package=app.package,
+        database=app.database,
+        title=app.title,
+        header=header(f"the {app.project} project"),
+        root=project.root,
+        packages=tuple(project.config.packages),
+        has_flows=app.flows is not None,
+        list_routes=tuple(model.route for model in app.models),
+        operation_routes=tuple("/operations" + operation.path for operation in app.operations),
+    )
+    files.update(render_stack(stack))  # Dockerfiles and Compose files
     output = project.output_dir
     first_party = [*project.config.packages, project.config.output]
     with staged(output, files) as staging:

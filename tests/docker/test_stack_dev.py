@@ -25,7 +25,15 @@ from docker_stack import (
     terminal_lines,
 )
 
+from pulpo.discover import discover
+from pulpo.generate import compile_project
 from pulpo.run.processes import free_port
+from pulpo.stack.compose import Stack
+from pulpo.stack.images import prepare
+from pulpo.stack.progress import Lines
+from pulpo.stack.running import down, up
+from pulpo.stack.services import published_ports
+from pulpo.validate import validate
 
 pytestmark = pytest.mark.docker
 
@@ -53,14 +61,12 @@ async def hello(trainer_name: str) -> Greeting:
 
 @dataclass
 class DevStack:
-    stack: Any  # pulpo.run.stack.Stack, dev=True
+    stack: Stack  # dev=True
     client: Any  # docker.DockerClient
     api_url: str
 
     def container(self, service: str) -> Any:
-        from pulpo.run.stack import containers
-
-        found = containers(self.client, self.stack, service)
+        found = self.stack.containers(self.client, service)
         assert len(found) == 1, f"{service}: {len(found)} containers"
         found[0].reload()
         return found[0]
@@ -74,16 +80,17 @@ class DevStack:
 @pytest.fixture(scope="module")
 def dev_stack(request: pytest.FixtureRequest) -> Iterator[DevStack]:
     """The example in dev mode, in a directory and a Compose project of its own."""
-    from pulpo.run.stack import PUBLISHED_PORTS, Stack, down, up
-
     client = _engine_or_skip()
     project = Path(tempfile.gettempdir()) / "pulpo-docker-dev" / "pokemon"
     shutil.rmtree(project.parent, ignore_errors=True)
     sync_example(project)
+    compile_project(validate(discover(project)))  # compile, then up: as `pulpo up` does
     stack = Stack.load(
         project, offline=offline_mode(), dev=True, project_name=f"{COMPOSE_PROJECT}-dev"
     )
-    stack.variables.update({port.variable: str(free_port()) for port in PUBLISHED_PORTS})
+    stack.variables.update(
+        {port.variable: str(free_port()) for port in published_ports(stack.services())}
+    )
     stack.variables["PULPO_BIND_ADDRESS"] = "127.0.0.1"
     try:
         up(stack, report=terminal_lines(request))
@@ -109,9 +116,6 @@ def poll(what: str, check: Any, within: float) -> Any:
 def test_an_edit_and_a_compile_are_live_without_a_rebuild(
     dev_stack: DevStack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from pulpo.run.progress import Lines
-    from pulpo.run.stack import prepare
-
     # Pulpo stays as the images have it, whatever happens to its source meanwhile.
     (wheel,) = (dev_stack.stack.root / ".pulpo" / "dist").glob("pulpo-*.whl")
     monkeypatch.setenv("PULPO_WHEEL", str(shutil.copy(wheel, tmp_path)))

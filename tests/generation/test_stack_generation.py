@@ -12,7 +12,8 @@ from project_files import copy_example
 
 from pulpo.discover import discover
 from pulpo.generate import compile_project
-from pulpo.generate.stack import PREFECT_VERSION, RELOAD_REQUIREMENTS, project_requirements
+from pulpo.stack.inputs import project_requirements
+from pulpo.stack.pins import PREFECT_VERSION, RELOAD_REQUIREMENTS
 from pulpo.validate import validate
 
 pytestmark = pytest.mark.generation
@@ -187,14 +188,14 @@ def test_project_requirements_leave_pulpo_out(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[project]\ndependencies = ["pulpo>=0.1", "Pulpo [flows]", "pulpo-extras", "httpx"]\n'
     )
-    assert project_requirements(tmp_path) == ["pulpo-extras", "httpx"]
-    assert project_requirements(tmp_path / "missing") == []
+    assert project_requirements(tmp_path) == ("pulpo-extras", "httpx")
+    assert project_requirements(tmp_path / "missing") == ()
 
 
 def test_compose_accepts_every_combination(pokemon: Path) -> None:
     """``docker compose config`` (no engine needed) on every set of files ``pulpo up`` passes."""
-    from pulpo.run.images import EngineUnavailable
-    from pulpo.run.stack import compose_command
+    from pulpo.stack.engine import compose_command
+    from pulpo.stack.errors import EngineUnavailable
 
     try:
         compose = compose_command()

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from pulpo.run.progress import Lines
-from pulpo.run.stack import Stack, image_inputs
+from pulpo.stack.compose import Stack
+from pulpo.stack.images import image_inputs
+from pulpo.stack.progress import Lines
+from pulpo.stack.services import named
 
 pytestmark = pytest.mark.unit
 
@@ -61,16 +63,16 @@ def test_the_dev_override_comes_last(tmp_path: Path) -> None:
 def test_dev_images_are_tagged_by_what_they_install_not_by_the_code(tmp_path: Path) -> None:
     root = project(tmp_path)
     copied = Stack.load(root, dev=False)
-    assert image_inputs(copied, "api") == ["shop", "generated", ".pulpo/dist"]
+    assert image_inputs(copied, named("api")) == ["shop", "generated", ".pulpo/dist"]
     mounted = Stack.load(root, dev=True)
-    assert image_inputs(mounted, "api") == [
+    assert image_inputs(mounted, named("api")) == [
         "generated/stack/api.Dockerfile",
         "generated/stack/requirements.txt",
         "generated/stack/test-requirements.txt",
         ".pulpo/dist",
     ]
-    assert "generated/stack/flows-requirements.txt" in image_inputs(mounted, "flows")
-    assert not any(path.startswith("shop") for path in image_inputs(mounted, "flows"))
+    assert "generated/stack/flows-requirements.txt" in image_inputs(mounted, named("flows"))
+    assert not any(path.startswith("shop") for path in image_inputs(mounted, named("flows")))
 
 
 def test_lines_say_when_a_step_starts_and_how_long_it_took() -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pulpo.run.stack import Stack
+from pulpo.stack.compose import Stack
 
 pytestmark = pytest.mark.unit
 

@@ -2,8 +2,8 @@
 
 Bringing a stack up can take minutes (debootstrap, wheelhouses, image builds, waiting
 for healthy services). The code doing the work says what it does through a
-:class:`Reporter`; whoever shows it decides how. ``pulpo up`` draws a spinner with a
-live clock (:mod:`pulpo.cli.progress`); the Docker test fixture and scripts print
+:class:`Reporter`; whoever shows it decides how: ``pulpo up`` draws a spinner with a
+live clock (:class:`RichReporter`), the Docker test fixture and the scripts print
 plain lines (:class:`Lines`)::
 
     with report.step("api: building the image") as step:
@@ -20,6 +20,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Column
 
 
 class Step(Protocol):
@@ -49,6 +53,9 @@ def seconds(elapsed: float) -> str:
 def ended(title: str, elapsed: float, failed: bool) -> str:
     """The line that closes a step, the same in every rendering."""
     return f"{title}: {'failed after' if failed else 'done in'} {seconds(elapsed)}"
+
+
+# --- plain lines -------------------------------------------------------------------------------
 
 
 class _LineStep:
@@ -91,3 +98,62 @@ class Lines:
             self.write(ended(title, time.monotonic() - step.started, failed=True))
             raise
         self.write(ended(title, time.monotonic() - step.started, failed=False))
+
+
+# --- a live line on a terminal -----------------------------------------------------------------
+
+
+class _RichStep:
+    def __init__(self, progress: Progress, task: TaskID, title: str) -> None:
+        self.progress, self.task, self.title = progress, task, title
+
+    def update(self, detail: str) -> None:
+        detail = detail.strip()
+        if detail:
+            self.progress.update(self.task, description=f"{self.title}: {detail}")
+
+
+class RichReporter:
+    """Steps drawn live on ``console``: a spinner, the step's current detail, a clock.
+
+    When a step ends its line is replaced by ``title: done in 41.2 s``. Where the
+    console is not a terminal (a log, a pipe) there is nothing to redraw, so it
+    writes plain :class:`Lines`.
+    """
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.lines = Lines(lambda line: console.print(line, markup=False, highlight=False))
+
+    def say(self, line: str) -> None:
+        self.console.print(line, markup=False, highlight=False)
+
+    @contextmanager
+    def step(self, title: str) -> Iterator[Step]:
+        if not self.console.is_terminal:
+            with self.lines.step(title) as step:
+                yield step
+            return
+        progress = Progress(
+            SpinnerColumn(),
+            # Docker's output has brackets: no markup; one line, cut at the terminal's edge.
+            TextColumn(
+                "{task.description}", markup=False, table_column=Column(no_wrap=True, ratio=1)
+            ),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+            expand=True,  # the detail takes what is left of the line; the clock stays in view
+        )
+        started = time.monotonic()
+        failed = False
+        with progress:
+            task = progress.add_task(title, total=None)
+            try:
+                yield _RichStep(progress, task, title)
+            except BaseException:
+                failed = True
+                raise
+            finally:
+                progress.stop()
+                self.say(ended(title, time.monotonic() - started, failed))

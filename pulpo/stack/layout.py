@@ -1,0 +1,33 @@
+"""Where the stack's files are: below the generated package, and in the project root.
+
+``pulpo compile`` writes the stack beside the FastAPI package, inside the output
+directory, so the atomic write covers it too::
+
+    generated/
+        docker-compose.yml           every service of the table (flows only with flows)
+        docker-compose.test.yml      override for tests: test database, fast timeouts, test-runner
+        docker-compose.offline.yml   override without a registry: local stand-in images
+        docker-compose.dev.yml       override for development: the project mounted, reloaded
+        .env.example                 every setting, with its default
+        stack/api.Dockerfile         the API image (and the test-runner, target ``test``)
+        stack/flows.Dockerfile       the flows image (only with a flows module)
+        stack/*requirements.txt      what the images install besides Pulpo
+        stack/dockerignore           the build context's allowlist (``pulpo up`` installs it)
+        stack/smoke_tests.py         what the test-runner service runs inside the stack
+        stack/offline/               the stand-in MongoDB and the Prefect server, built locally
+
+The build context of the project's images is the project root: the domain packages,
+the generated package and ``.pulpo/dist``, where ``pulpo up`` puts the Pulpo wheel
+(Pulpo is not on PyPI).
+"""
+
+from pathlib import PurePosixPath
+
+COMPOSE_FILE = PurePosixPath("docker-compose.yml")
+TEST_COMPOSE_FILE = PurePosixPath("docker-compose.test.yml")
+OFFLINE_COMPOSE_FILE = PurePosixPath("docker-compose.offline.yml")
+DEV_COMPOSE_FILE = PurePosixPath("docker-compose.dev.yml")
+ENV_EXAMPLE = PurePosixPath(".env.example")
+STACK_DIR = PurePosixPath("stack")  # Dockerfiles, requirement files, the stand-ins
+DOCKERIGNORE = STACK_DIR / "dockerignore"  # installed as <root>/.dockerignore
+DIST_DIR = PurePosixPath(".pulpo/dist")  # below the project root: the Pulpo wheel

@@ -1,0 +1,456 @@
+"""The stack's services, one entry each: the table every other part of :mod:`pulpo.stack` reads.
+
+An entry says everything Pulpo knows about a service, as data:
+
+* its **image**: an official one pulled by name (``mongo:8.0``), or a **build** of a
+  Dockerfile Pulpo generates (the project's own images: ``api``, ``flows``), and, for an
+  official image, the **stand-in** offline mode builds in its place (no registry);
+* what it **installs** (a build's requirement files, which are also its offline
+  wheelhouse and what a dev-mode image tag covers);
+* its **port** (inside the stack, and where it is published on the host), its
+  **healthcheck**, its **dependencies**, its **environment** (per mode: always, under
+  ``docker-compose.test.yml``, offline), its **command** and **volumes**;
+* whether it is **optional** (``flows``: only when the project has flows) or only part
+  of the test override (``test-runner``: Compose profile ``test``).
+
+Everything else is derived from the table: the Compose files (:mod:`pulpo.stack.files`
+loops over it), the published ports and the URLs ``pulpo up`` prints, the order in
+which a failed start is diagnosed, the offline wheelhouses and stand-in images
+(:mod:`pulpo.stack.offline`, :mod:`pulpo.stack.images`), and the services the Docker
+test fixture waits for. Adding a service is one entry here plus the template of each
+file its entry names (its Dockerfile and requirement files, under ``templates/``).
+
+The table is plain frozen data on purpose: a second renderer (Kubernetes manifests
+beside the Compose files) reads the same entries. Strings that end up in the
+generated files are written in Compose's interpolation syntax (``${PULPO_DATABASE:-…}``:
+a setting with its default) and may use the stack's template fields
+(``{{ database }}``, ``{{ package }}``), which :mod:`pulpo.stack.files` fills in.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pulpo.stack import pins
+
+BIND_VARIABLE = "PULPO_BIND_ADDRESS"
+BIND_ADDRESS = "127.0.0.1"  # where published ports listen unless PULPO_BIND_ADDRESS says otherwise
+TEST_DATABASE = "pulpo_test"  # the test stack's database, as the testing strategy names it
+API_USER_ID = 10001  # the unprivileged user the project's images run as
+
+
+@dataclass(frozen=True)
+class Link:
+    """A URL ``pulpo up`` prints for a published port: ``API http://127.0.0.1:18000``."""
+
+    label: str
+    path: str = ""
+    scheme: str = "http"
+
+
+@dataclass(frozen=True)
+class Port:
+    """The port a service listens on inside the stack, and its host port by default."""
+
+    container: int
+    default: int  # the host port, unless PULPO_<KEY>_PORT says otherwise
+    what: str  # for people: "port 18000 on 127.0.0.1 (the API) is already in use"
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Healthcheck:
+    """Compose's healthcheck: ``test`` in exec form, ``CMD`` first."""
+
+    test: tuple[str, ...]
+    interval: str = "2s"
+    timeout: str = "5s"
+    retries: int = 5
+    start_period: str = "60s"
+
+
+@dataclass(frozen=True)
+class Env:
+    """One environment variable of a service's container."""
+
+    name: str
+    value: str
+    comment: str = ""  # written above it: why it is there
+    with_service: str | None = None  # only when that (optional) service is part of the stack
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A named volume of the stack, mounted at ``path`` (its data outlives the container)."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Build:
+    """An image built from a Dockerfile that ``pulpo compile`` writes below ``<package>/stack/``.
+
+    ``installs`` are its requirement files (below ``stack/`` too), in the order pip
+    reads them. Offline, they are resolved into the wheelhouse image
+    ``pulpo-offline/wheelhouse:<wheelhouse>-<hash>``, handed to the build as
+    ``PULPO_<WHEELHOUSE>_WHEELHOUSE``; images that share a wheelhouse name share it.
+    """
+
+    dockerfile: str
+    installs: tuple[str, ...]
+    wheelhouse: str
+    with_pulpo: bool = False  # installs the Pulpo wheel, so its wheelhouse has Pulpo's requirements
+    target: str | None = None  # the Dockerfile's stage
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """What the build reads from ``stack/``: its Dockerfile and requirement files."""
+        return (self.dockerfile, *self.installs)
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """What offline mode builds in place of an official image, with no registry to pull from.
+
+    The build's context is the Dockerfile's own directory (``stack/offline``): a stand-in
+    needs nothing of the project. ``pulpo up --offline`` tags it ``<image>-<content hash>``.
+    """
+
+    build: Build
+    image: str
+    note: str = ""  # said wherever it is not the real thing
+    # Its healthcheck's test, when the official image's needs what it lacks (timings stay).
+    test: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service of the stack; see the module's docstring for how each field is used."""
+
+    name: str
+    key: str  # the stem of its settings: PULPO_<KEY>_IMAGE, PULPO_<KEY>_PORT
+    description: str  # in the header of docker-compose.yml: "MongoDB", "a Prefect server"
+    image: str | None = None  # the official image, pulled online
+    build: Build | None = None  # or: the project's own image, built from a generated Dockerfile
+    stand_in: StandIn | None = None  # offline, in place of ``image``
+    command: tuple[str, ...] = ()
+    environment: tuple[Env, ...] = ()
+    test_environment: tuple[Env, ...] = ()  # docker-compose.test.yml
+    offline_environment: tuple[Env, ...] = ()  # docker-compose.offline.yml
+    dev_command: str | None = None  # docker-compose.dev.yml: what watchfiles restarts on change
+    volumes: tuple[Volume, ...] = ()
+    port: Port | None = None
+    depends_on: tuple[str, ...] = ()  # started once these are healthy
+    healthcheck: Healthcheck | None = None
+    restart: str | None = "unless-stopped"
+    files: tuple[str, ...] = ()  # more files below stack/ it needs, each from its template
+    optional: bool = False  # only when the project asks for it (see ``selected``)
+    profile: str | None = None  # only in docker-compose.test.yml, under this Compose profile
+
+    def __post_init__(self) -> None:
+        if (self.image is None) == (self.build is None):
+            raise ValueError(f"{self.name}: an official image or a build, not both or neither")
+        if self.stand_in is not None and self.image is None:
+            raise ValueError(f"{self.name}: a stand-in replaces an official image")
+        if self.optional and self.own_file is None:
+            raise ValueError(f"{self.name}: an optional service needs a file of its own")
+
+    @property
+    def image_variable(self) -> str:
+        """The Compose variable ``pulpo up`` sets to the image's tag."""
+        return f"PULPO_{self.key.upper()}_IMAGE"
+
+    @property
+    def port_variable(self) -> str:
+        return f"PULPO_{self.key.upper()}_PORT"
+
+    @property
+    def builds(self) -> tuple[Build, ...]:
+        """Every image build of the service: its own, and its offline stand-in's."""
+        stand_in = (self.stand_in.build,) if self.stand_in else ()
+        return (*((self.build,) if self.build else ()), *stand_in)
+
+    @property
+    def stack_files(self) -> tuple[str, ...]:
+        """What ``pulpo compile`` writes for it below ``stack/``, each from its template."""
+        paths = [path for build in self.builds for path in build.files] + list(self.files)
+        return tuple(dict.fromkeys(paths))
+
+    @property
+    def own_file(self) -> str | None:
+        """The file below ``stack/`` whose presence says the service is in the generated stack."""
+        return self.builds[0].dockerfile if self.builds else None
+
+
+def wheelhouse_variable(name: str) -> str:
+    """The Compose variable naming a wheelhouse image: ``PULPO_API_WHEELHOUSE``."""
+    return f"PULPO_{name.upper()}_WHEELHOUSE"
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+MONGODB_PORT = Port(27017, 27018, "MongoDB", (Link("MongoDB", "/", scheme="mongodb"),))
+API_PORT = Port(8000, 18000, "the API", (Link("API"), Link("docs", "/docs")))
+PREFECT_PORT = Port(4200, 14200, "the Prefect UI", (Link("Prefect UI"),))
+
+_MONGODB_URL = f"mongodb://mongodb:{MONGODB_PORT.container}/"
+_PREFECT_API_URL = f"http://prefect-server:{PREFECT_PORT.container}/api"
+
+# What the API and the flows need to reach the stack's MongoDB (the settings of the app).
+_DATABASE_CLIENT = (
+    Env("MONGODB_URL", "${PULPO_STACK_MONGODB_URL:-" + _MONGODB_URL + "}"),
+    Env("MONGODB_DATABASE", "${PULPO_DATABASE:-{{ database }}}"),
+    Env("MONGODB_TIMEOUT_MS", "${PULPO_MONGODB_TIMEOUT_MS:-2000}"),
+    Env("PULPO_MONGO_DRIVER", "${PULPO_MONGO_DRIVER:-pymongo}"),
+)
+# A database of the test stack's own, and short timeouts: a stopped MongoDB is a 503 at once.
+_TEST_DATABASE_CLIENT = (
+    Env("MONGODB_DATABASE", "${PULPO_TEST_DATABASE:-" + TEST_DATABASE + "}"),
+    Env("MONGODB_TIMEOUT_MS", "${PULPO_TEST_MONGODB_TIMEOUT_MS:-1000}"),
+)
+_OFFLINE_MONGODB_URL = "${PULPO_STACK_MONGODB_URL:-" + _MONGODB_URL + "?retryWrites=false}"
+
+
+def _python_check(url: str) -> Healthcheck:
+    """A check with the image's own Python: any HTTP answer below 400 from ``url``."""
+    code = f"import urllib.request; urllib.request.urlopen('{url}', timeout=3)"
+    return Healthcheck(("CMD", "python", "-c", code))
+
+
+_API_BUILD = Build(
+    "api.Dockerfile",
+    ("requirements.txt", "test-requirements.txt"),
+    wheelhouse="api",
+    with_pulpo=True,
+    target="runtime",
+)
+
+SERVICES: tuple[Service, ...] = (
+    Service(
+        "mongodb",
+        key="mongodb",
+        description="MongoDB",
+        image=pins.MONGODB_IMAGE,
+        stand_in=StandIn(
+            Build(
+                "offline/mongodb.Dockerfile",
+                ("offline/mongodb-requirements.txt",),
+                wheelhouse="mongodb",
+            ),
+            image=f"pulpo-offline/mongodb-standin:secantusdb-{pins.SECANTUS_VERSION}",
+            note=f"SecantusDB {pins.SECANTUS_VERSION}, a MongoDB wire-compatible stand-in",
+            # The stand-in has no mongosh; the driver it installs pings instead.
+            test=(
+                "CMD",
+                "python",
+                "-c",
+                "import pymongo; pymongo.MongoClient('mongodb://127.0.0.1:27017/', "
+                "directConnection=True, serverSelectionTimeoutMS=2000).admin.command('ping')",
+            ),
+        ),
+        volumes=(Volume("mongodb-data", "/data/db"),),
+        port=MONGODB_PORT,
+        healthcheck=Healthcheck(
+            ("CMD", "mongosh", "--quiet", "--eval", "quit(db.adminCommand('ping').ok ? 0 : 1)")
+        ),
+    ),
+    Service(
+        "api",
+        key="api",
+        description="the {{ title }}",
+        build=_API_BUILD,
+        environment=(
+            *_DATABASE_CLIENT,
+            Env(
+                "PREFECT_API_URL",
+                _PREFECT_API_URL,
+                comment="/flows/... starts runs through the Prefect server's REST API "
+                "(no prefect package needed).",
+                with_service="flows",
+            ),
+        ),
+        test_environment=_TEST_DATABASE_CLIENT,
+        offline_environment=(
+            Env(
+                "MONGODB_URL",
+                _OFFLINE_MONGODB_URL,
+                comment="SecantusDB is slow to acknowledge retryable writes; "
+                "plain writes are fine.",
+            ),
+        ),
+        dev_command="uvicorn {{ package }}.app:app --host 0.0.0.0 --port "
+        + str(API_PORT.container),
+        port=API_PORT,
+        depends_on=("mongodb",),
+        healthcheck=Healthcheck(
+            _python_check(f"http://127.0.0.1:{API_PORT.container}/health").test, interval="1s"
+        ),
+    ),
+    Service(
+        "prefect-server",
+        key="prefect",
+        description="a Prefect server",
+        image=pins.PREFECT_IMAGE,
+        stand_in=StandIn(
+            Build(
+                "offline/prefect-server.Dockerfile",
+                ("offline/prefect-server-requirements.txt",),
+                wheelhouse="prefect",
+            ),
+            image=f"pulpo-offline/prefect:{pins.PREFECT_VERSION}-python3.11",
+        ),
+        command=("prefect", "server", "start", "--host", "0.0.0.0", "--port", "4200"),
+        environment=(
+            Env("PREFECT_HOME", "/var/lib/prefect"),
+            Env("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
+            Env(
+                "PREFECT_SERVER_LOGS_STREAM_OUT_ENABLED",
+                "true",
+                comment="Logs stream to watchers: `prefect deployment run --watch` shows each "
+                "step's lines.",
+            ),
+            Env("PREFECT_SERVER_LOGS_STREAM_PUBLISHING_ENABLED", "true"),
+            Env(
+                "PREFECT_UI_API_URL",
+                "http://${PULPO_PUBLIC_HOST:-127.0.0.1}:${PULPO_PREFECT_PORT:-"
+                + f"{PREFECT_PORT.default}}}/api",
+            ),
+        ),
+        volumes=(Volume("prefect-data", "/var/lib/prefect"),),
+        port=PREFECT_PORT,
+        healthcheck=Healthcheck(
+            _python_check(f"http://127.0.0.1:{PREFECT_PORT.container}/api/health").test,
+            start_period="120s",
+        ),
+    ),
+    Service(
+        "flows",
+        key="flows",
+        description="the flows",
+        build=Build(
+            "flows.Dockerfile",
+            ("requirements.txt", "flows-requirements.txt"),
+            wheelhouse="flows",
+            with_pulpo=True,
+        ),
+        environment=(
+            *_DATABASE_CLIENT,
+            Env("PREFECT_API_URL", _PREFECT_API_URL),
+            Env("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
+            # Prefect's runner webserver: the healthcheck's GET /health.
+            Env("PREFECT_RUNNER_SERVER_ENABLE", "true"),
+            Env("PREFECT_RUNNER_SERVER_HOST", "0.0.0.0"),
+            Env("PREFECT_RUNNER_SERVER_PORT", "8080"),
+        ),
+        test_environment=_TEST_DATABASE_CLIENT,
+        offline_environment=(Env("MONGODB_URL", _OFFLINE_MONGODB_URL),),
+        dev_command="python -m {{ package }}.flows",
+        depends_on=("mongodb", "prefect-server"),
+        healthcheck=Healthcheck(
+            _python_check("http://127.0.0.1:8080/health").test, start_period="120s"
+        ),
+        optional=True,  # only for a project with operations, so with flows
+    ),
+    Service(
+        "test-runner",
+        key="test",
+        description="the smoke tests",
+        # The API's image plus pytest: same Dockerfile, same wheelhouse, another stage.
+        build=Build(
+            _API_BUILD.dockerfile,
+            _API_BUILD.installs,
+            wheelhouse=_API_BUILD.wheelhouse,
+            with_pulpo=True,
+            target="test",
+        ),
+        command=(
+            "python",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "{{ package }}/stack/smoke_tests.py",
+        ),
+        environment=(Env("PULPO_API_URL", f"http://api:{API_PORT.container}"),),
+        depends_on=("api",),
+        restart=None,  # it runs once, on demand
+        files=("smoke_tests.py",),
+        profile="test",
+    ),
+)
+
+
+# --- what is derived from it -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedPort:
+    """A port the stack publishes on the host, with the setting that moves it."""
+
+    service: str
+    variable: str
+    default: int
+    container_port: int
+    what: str
+    links: tuple[Link, ...]
+
+
+def published_ports(services: Iterable[Service] = SERVICES) -> tuple[PublishedPort, ...]:
+    """Every published port, in table order."""
+    return tuple(
+        PublishedPort(
+            s.name, s.port_variable, s.port.default, s.port.container, s.port.what, s.port.links
+        )
+        for s in services
+        if s.port is not None
+    )
+
+
+def service_order(services: Iterable[Service] = SERVICES) -> tuple[str, ...]:
+    """The services' names, each after what it depends on (then in table order).
+
+    A failed start is diagnosed in this order: a dependency that failed explains
+    the services waiting for it.
+    """
+    pending = list(services)
+    names = {service.name for service in pending}
+    ordered: list[str] = []
+    while pending:
+        ready = next(
+            (s for s in pending if all(d in ordered or d not in names for d in s.depends_on)),
+            None,
+        )
+        if ready is None:
+            cycle = ", ".join(service.name for service in pending)
+            raise ValueError(f"the services depend on each other in a cycle: {cycle}")
+        ordered.append(ready.name)
+        pending.remove(ready)
+    return tuple(ordered)
+
+
+def selected(
+    optional: Iterable[str] = (), services: Iterable[Service] = SERVICES
+) -> tuple[Service, ...]:
+    """The services of a stack: every one not optional, and the optional ones asked for."""
+    wanted = set(optional)
+    return tuple(s for s in services if not s.optional or s.name in wanted)
+
+
+def wheelhouses(services: Iterable[Service] = SERVICES) -> dict[str, Build]:
+    """Each offline wheelhouse by name, with the build that defines what it holds."""
+    found: dict[str, Build] = {}
+    for service in services:
+        for build in service.builds:
+            known = found.setdefault(build.wheelhouse, build)
+            if (known.installs, known.with_pulpo) != (build.installs, build.with_pulpo):
+                raise ValueError(f"wheelhouse {build.wheelhouse!r} is defined twice, differently")
+    return found
+
+
+def named(name: str, services: Iterable[Service] = SERVICES) -> Service:
+    """The entry of the service called ``name``."""
+    for service in services:
+        if service.name == name:
+            return service
+    raise KeyError(name)
