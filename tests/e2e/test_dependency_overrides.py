@@ -53,7 +53,7 @@ def generated(pokemon_project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 @pytest.fixture
 def mongo(mongodb_url: str, database_name: str) -> Iterator[Any]:
-    with MongoClient(mongodb_url) as client:
+    with MongoClient[dict[str, Any]](mongodb_url) as client:
         yield client[database_name]
 
 

@@ -38,7 +38,7 @@ def base_url(pokemon_project: Path, mongodb_url: str) -> Iterator[str]:
     env = {"MONGODB_URL": mongodb_url, "MONGODB_DATABASE": database}
     with served_app(pokemon_project, env) as base:
         yield base
-    with MongoClient(mongodb_url) as mongo:
+    with MongoClient[dict[str, Any]](mongodb_url) as mongo:
         mongo.drop_database(database)
 
 
