@@ -126,10 +126,11 @@ def test_lists_declare_the_total_count_header(schema: dict[str, Any]) -> None:
 
 def test_read_schemas_require_every_field_a_response_holds(schema: dict[str, Any]) -> None:
     components = schema["components"]["schemas"]
-    for name in ("PokemonRead", "TrainerRead", "FightResultRead"):
+    for name in ("PokemonRead", "TrainerRead", "FightResultRead", "FlowRun", "Health"):
         read = components[name]
         assert set(read["required"]) == set(read["properties"]), name
-        assert read["properties"]["_id"]["type"] == "string"
+    for name in ("PokemonRead", "TrainerRead", "FightResultRead"):
+        assert components[name]["properties"]["_id"]["type"] == "string"
     pokemon = components["PokemonRead"]["properties"]
     assert pokemon["level"] == {
         "type": "integer",

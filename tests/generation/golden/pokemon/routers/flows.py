@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, HTTPException, status
 from pulpo.data import flow_results
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..dependencies import SettingsDep
 from ..errors import ErrorResponse, Responses
@@ -72,7 +72,9 @@ class FlowRunStarted(BaseModel):
 
 
 class FlowRun(BaseModel):
-    """Where a flow run stands, and its output once it has completed."""
+    """Where a flow run stands, and its output once it has completed; every field is always sent."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     flow_run_id: str
     state: str = Field(
