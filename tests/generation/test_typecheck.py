@@ -34,13 +34,19 @@ follow_imports = silent
 """
 
 
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """mypy's cache, shared by this module's runs: Pulpo, pydantic and FastAPI are read once."""
+    return tmp_path_factory.mktemp("mypy-cache")
+
+
 def mypy_strict(
-    project: Path, domain: list[str], config_dir: Path
+    project: Path, domain: list[str], config_dir: Path, cache: Path
 ) -> subprocess.CompletedProcess[str]:
     """``mypy --strict`` on the generated package of ``project``, from the project's root."""
     sections = "\n".join(f"[mypy-{package}.*]\nfollow_imports = silent\n" for package in domain)
     config = config_dir / "mypy.ini"
-    config.write_text(MYPY_CONFIG.format(cache=config_dir / "cache", domain=sections))
+    config.write_text(MYPY_CONFIG.format(cache=cache, domain=sections))
     return subprocess.run(
         [sys.executable, "-m", "mypy", "--config-file", str(config), "-p", "generated"],
         cwd=project,
@@ -51,9 +57,9 @@ def mypy_strict(
 
 
 def test_the_generated_pokemon_package_passes_mypy_strict(
-    pokemon_project: Path, tmp_path: Path
+    pokemon_project: Path, tmp_path: Path, cache: Path
 ) -> None:
-    result = mypy_strict(pokemon_project, ["pokemon"], tmp_path)
+    result = mypy_strict(pokemon_project, ["pokemon"], tmp_path, cache)
     assert result.returncode == 0, result.stdout + result.stderr
     checked = int(result.stdout.split(" in ")[-1].split()[0])  # "Success: no issues found in N"
     assert checked >= len(list((pokemon_project / "generated").rglob("*.py"))), result.stdout
@@ -105,7 +111,7 @@ STATUS = {
 
 
 def test_collections_named_like_the_routers_own_names_compile_import_and_type_check(
-    tmp_path: Path,
+    tmp_path: Path, cache: Path
 ) -> None:
     """``collection="status"`` once shadowed FastAPI's ``status`` in its router."""
     project = write(tmp_path / "desk", STATUS)
@@ -137,5 +143,5 @@ def test_collections_named_like_the_routers_own_names_compile_import_and_type_ch
     ]
     config_dir = tmp_path / "mypy"
     config_dir.mkdir()
-    typed = mypy_strict(project, ["desk"], config_dir)
+    typed = mypy_strict(project, ["desk"], config_dir, cache)
     assert typed.returncode == 0, typed.stdout + typed.stderr
