@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import Any
 
 import jinja2
 
@@ -31,13 +31,15 @@ from pulpo.stack.services import (
     SERVICES,
     TEST_DATABASE,
     Env,
+    Mode,
     Service,
+    dependencies,
+    environment,
     published_ports,
     selected,
+    setting,
     wheelhouse_variable,
 )
-
-Mode = Literal["main", "test", "offline"]
 
 # Files the stack has whatever its services (the Compose files loop over the services).
 _STACK_TEMPLATES = {
@@ -94,19 +96,12 @@ def template_environment() -> jinja2.Environment:
 def _context(inputs: StackInputs, chosen: tuple[Service, ...]) -> dict[str, Any]:
     """What every template sees: the inputs, what follows from them, the pins and the table."""
     copies = copied_paths(inputs.root, inputs.packages)
-    names = {service.name for service in chosen}
 
-    def environment(service: Service, mode: Mode) -> list[Env]:
-        """The service's variables in one Compose file, those of absent services left out."""
-        variables = {
-            "main": service.environment,
-            "test": service.test_environment,
-            "offline": service.offline_environment,
-        }[mode]
-        return [v for v in variables if v.with_service is None or v.with_service in names]
+    def variables(service: Service, mode: Mode) -> list[Env]:
+        return environment(service, chosen, mode)
 
     def depends_on(service: Service) -> list[str]:
-        return [name for name in service.depends_on if name in names]
+        return dependencies(service, chosen)
 
     return {
         "project": inputs.project,
@@ -126,7 +121,7 @@ def _context(inputs: StackInputs, chosen: tuple[Service, ...]) -> dict[str, Any]
         "services": chosen,
         "ports": published_ports(chosen),
         "volumes": [volume for service in chosen for volume in service.volumes],
-        "environment": environment,
+        "environment": variables,
         "depends_on": depends_on,
         "wheelhouse_variable": wheelhouse_variable,
         "stack_dir": layout.STACK_DIR.as_posix(),
@@ -154,11 +149,6 @@ def _expand(context: jinja2.runtime.Context, value: str) -> str:
     if "{{" not in value:
         return value
     return context.environment.from_string(value).render(context.get_all())
-
-
-def setting(variable: str, default: object) -> str:
-    """``${VARIABLE:-default}``: a value Compose takes from the environment, else the default."""
-    return "${" + variable + ":-" + str(default) + "}"
 
 
 # YAML 1.1 (what Compose's parser still honours for these) reads such plain scalars as

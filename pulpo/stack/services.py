@@ -8,8 +8,11 @@ An entry says everything Pulpo knows about a service, as data:
 * what it **installs** (a build's requirement files, which are also its offline
   wheelhouse and what a dev-mode image tag covers);
 * its **port** (inside the stack, and where it is published on the host), its
-  **healthcheck**, its **dependencies**, its **environment** (per mode: always, under
-  ``docker-compose.test.yml``, offline), its **command** and **volumes**;
+  **healthcheck**, its **command**, **volumes** and **environment**;
+* how the project's code reaches it (its **clients** variables, ``MONGODB_URL`` and the
+  like, also under the test override and offline): every service that runs the
+  project's code gets them and **depends on it**, starting once it is healthy; other
+  dependencies are named (``flows`` waits for ``prefect-server``);
 * whether it is **optional** (``flows``: only when the project has flows) or only part
   of the test override (``test-runner``: Compose profile ``test``).
 
@@ -27,8 +30,9 @@ a setting with its default) and may use the stack's template fields
 (``{{ database }}``, ``{{ package }}``), which :mod:`pulpo.stack.files` fills in.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
 
 from pulpo.stack import pins
 
@@ -119,6 +123,7 @@ class StandIn:
     build: Build
     image: str
     note: str = ""  # said wherever it is not the real thing
+    clients: tuple[Env, ...] = ()  # what its clients set differently (over Service.clients)
     # Its healthcheck's test, when the official image's needs what it lacks (timings stay).
     test: tuple[str, ...] = ()
 
@@ -134,13 +139,14 @@ class Service:
     build: Build | None = None  # or: the project's own image, built from a generated Dockerfile
     stand_in: StandIn | None = None  # offline, in place of ``image``
     command: tuple[str, ...] = ()
-    environment: tuple[Env, ...] = ()
-    test_environment: tuple[Env, ...] = ()  # docker-compose.test.yml
-    offline_environment: tuple[Env, ...] = ()  # docker-compose.offline.yml
+    environment: tuple[Env, ...] = ()  # its own
+    clients: tuple[Env, ...] = ()  # how the project's code reaches it (see ``environment``)
+    test_clients: tuple[Env, ...] = ()  # docker-compose.test.yml: over ``clients``
+    project_code: bool = False  # runs the project's code: gets the clients variables
     dev_command: str | None = None  # docker-compose.dev.yml: what watchfiles restarts on change
     volumes: tuple[Volume, ...] = ()
     port: Port | None = None
-    depends_on: tuple[str, ...] = ()  # started once these are healthy
+    depends_on: tuple[str, ...] = ()  # started once these are healthy (besides what it uses)
     healthcheck: Healthcheck | None = None
     restart: str | None = "unless-stopped"
     files: tuple[str, ...] = ()  # more files below stack/ it needs, each from its template
@@ -182,6 +188,11 @@ class Service:
         return self.builds[0].dockerfile if self.builds else None
 
 
+def setting(variable: str, default: object) -> str:
+    """``${VARIABLE:-default}``: a value Compose takes from the environment, else the default."""
+    return "${" + variable + ":-" + str(default) + "}"
+
+
 def wheelhouse_variable(name: str) -> str:
     """The Compose variable naming a wheelhouse image: ``PULPO_API_WHEELHOUSE``."""
     return f"PULPO_{name.upper()}_WHEELHOUSE"
@@ -193,28 +204,16 @@ MONGODB_PORT = Port(27017, 27018, "MongoDB", (Link("MongoDB", "/", scheme="mongo
 API_PORT = Port(8000, 18000, "the API", (Link("API"), Link("docs", "/docs")))
 PREFECT_PORT = Port(4200, 14200, "the Prefect UI", (Link("Prefect UI"),))
 
+RUNNER_PORT = 8080  # Prefect's runner webserver in the flows container: its GET /health
+
 _MONGODB_URL = f"mongodb://mongodb:{MONGODB_PORT.container}/"
 _PREFECT_API_URL = f"http://prefect-server:{PREFECT_PORT.container}/api"
 
-# What the API and the flows need to reach the stack's MongoDB (the settings of the app).
-_DATABASE_CLIENT = (
-    Env("MONGODB_URL", "${PULPO_STACK_MONGODB_URL:-" + _MONGODB_URL + "}"),
-    Env("MONGODB_DATABASE", "${PULPO_DATABASE:-{{ database }}}"),
-    Env("MONGODB_TIMEOUT_MS", "${PULPO_MONGODB_TIMEOUT_MS:-2000}"),
-    Env("PULPO_MONGO_DRIVER", "${PULPO_MONGO_DRIVER:-pymongo}"),
-)
-# A database of the test stack's own, and short timeouts: a stopped MongoDB is a 503 at once.
-_TEST_DATABASE_CLIENT = (
-    Env("MONGODB_DATABASE", "${PULPO_TEST_DATABASE:-" + TEST_DATABASE + "}"),
-    Env("MONGODB_TIMEOUT_MS", "${PULPO_TEST_MONGODB_TIMEOUT_MS:-1000}"),
-)
-_OFFLINE_MONGODB_URL = "${PULPO_STACK_MONGODB_URL:-" + _MONGODB_URL + "?retryWrites=false}"
 
-
-def _python_check(url: str) -> Healthcheck:
+def _python_check(url: str, *, interval: str = "2s", start_period: str = "60s") -> Healthcheck:
     """A check with the image's own Python: any HTTP answer below 400 from ``url``."""
     code = f"import urllib.request; urllib.request.urlopen('{url}', timeout=3)"
-    return Healthcheck(("CMD", "python", "-c", code))
+    return Healthcheck(("CMD", "python", "-c", code), interval=interval, start_period=start_period)
 
 
 _API_BUILD = Build(
@@ -239,6 +238,14 @@ SERVICES: tuple[Service, ...] = (
             ),
             image=f"pulpo-offline/mongodb-standin:secantusdb-{pins.SECANTUS_VERSION}",
             note=f"SecantusDB {pins.SECANTUS_VERSION}, a MongoDB wire-compatible stand-in",
+            clients=(
+                Env(
+                    "MONGODB_URL",
+                    setting("PULPO_STACK_MONGODB_URL", _MONGODB_URL + "?retryWrites=false"),
+                    comment="SecantusDB is slow to acknowledge retryable writes; "
+                    "plain writes are fine.",
+                ),
+            ),
             # The stand-in has no mongosh; the driver it installs pings instead.
             test=(
                 "CMD",
@@ -247,6 +254,18 @@ SERVICES: tuple[Service, ...] = (
                 "import pymongo; pymongo.MongoClient('mongodb://127.0.0.1:27017/', "
                 "directConnection=True, serverSelectionTimeoutMS=2000).admin.command('ping')",
             ),
+        ),
+        clients=(
+            Env("MONGODB_URL", setting("PULPO_STACK_MONGODB_URL", _MONGODB_URL)),
+            Env("MONGODB_DATABASE", setting("PULPO_DATABASE", "{{ database }}")),
+            Env("MONGODB_TIMEOUT_MS", setting("PULPO_MONGODB_TIMEOUT_MS", 2000)),
+            Env("PULPO_MONGO_DRIVER", setting("PULPO_MONGO_DRIVER", "pymongo")),
+        ),
+        # A database of the test stack's own, and short timeouts: a stopped MongoDB is a
+        # 503 within a couple of seconds.
+        test_clients=(
+            Env("MONGODB_DATABASE", setting("PULPO_TEST_DATABASE", TEST_DATABASE)),
+            Env("MONGODB_TIMEOUT_MS", setting("PULPO_TEST_MONGODB_TIMEOUT_MS", 1000)),
         ),
         volumes=(Volume("mongodb-data", "/data/db"),),
         port=MONGODB_PORT,
@@ -260,7 +279,6 @@ SERVICES: tuple[Service, ...] = (
         description="the {{ title }}",
         build=_API_BUILD,
         environment=(
-            *_DATABASE_CLIENT,
             Env(
                 "PREFECT_API_URL",
                 _PREFECT_API_URL,
@@ -269,22 +287,11 @@ SERVICES: tuple[Service, ...] = (
                 with_service="flows",
             ),
         ),
-        test_environment=_TEST_DATABASE_CLIENT,
-        offline_environment=(
-            Env(
-                "MONGODB_URL",
-                _OFFLINE_MONGODB_URL,
-                comment="SecantusDB is slow to acknowledge retryable writes; "
-                "plain writes are fine.",
-            ),
-        ),
+        project_code=True,
         dev_command="uvicorn {{ package }}.app:app --host 0.0.0.0 --port "
         + str(API_PORT.container),
         port=API_PORT,
-        depends_on=("mongodb",),
-        healthcheck=Healthcheck(
-            _python_check(f"http://127.0.0.1:{API_PORT.container}/health").test, interval="1s"
-        ),
+        healthcheck=_python_check(f"http://127.0.0.1:{API_PORT.container}/health", interval="1s"),
     ),
     Service(
         "prefect-server",
@@ -299,7 +306,10 @@ SERVICES: tuple[Service, ...] = (
             ),
             image=f"pulpo-offline/prefect:{pins.PREFECT_VERSION}-python3.11",
         ),
-        command=("prefect", "server", "start", "--host", "0.0.0.0", "--port", "4200"),
+        command=(
+            *("prefect", "server", "start", "--host", "0.0.0.0"),
+            *("--port", str(PREFECT_PORT.container)),
+        ),
         environment=(
             Env("PREFECT_HOME", "/var/lib/prefect"),
             Env("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
@@ -310,17 +320,17 @@ SERVICES: tuple[Service, ...] = (
                 "step's lines.",
             ),
             Env("PREFECT_SERVER_LOGS_STREAM_PUBLISHING_ENABLED", "true"),
+            # Browsers reach the server's API where the UI is published.
             Env(
                 "PREFECT_UI_API_URL",
-                "http://${PULPO_PUBLIC_HOST:-127.0.0.1}:${PULPO_PREFECT_PORT:-"
-                + f"{PREFECT_PORT.default}}}/api",
+                f"http://{setting('PULPO_PUBLIC_HOST', '127.0.0.1')}:"
+                f"{setting('PULPO_PREFECT_PORT', PREFECT_PORT.default)}/api",
             ),
         ),
         volumes=(Volume("prefect-data", "/var/lib/prefect"),),
         port=PREFECT_PORT,
-        healthcheck=Healthcheck(
-            _python_check(f"http://127.0.0.1:{PREFECT_PORT.container}/api/health").test,
-            start_period="120s",
+        healthcheck=_python_check(
+            f"http://127.0.0.1:{PREFECT_PORT.container}/api/health", start_period="120s"
         ),
     ),
     Service(
@@ -334,21 +344,17 @@ SERVICES: tuple[Service, ...] = (
             with_pulpo=True,
         ),
         environment=(
-            *_DATABASE_CLIENT,
             Env("PREFECT_API_URL", _PREFECT_API_URL),
             Env("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
             # Prefect's runner webserver: the healthcheck's GET /health.
             Env("PREFECT_RUNNER_SERVER_ENABLE", "true"),
             Env("PREFECT_RUNNER_SERVER_HOST", "0.0.0.0"),
-            Env("PREFECT_RUNNER_SERVER_PORT", "8080"),
+            Env("PREFECT_RUNNER_SERVER_PORT", str(RUNNER_PORT)),
         ),
-        test_environment=_TEST_DATABASE_CLIENT,
-        offline_environment=(Env("MONGODB_URL", _OFFLINE_MONGODB_URL),),
+        project_code=True,
         dev_command="python -m {{ package }}.flows",
-        depends_on=("mongodb", "prefect-server"),
-        healthcheck=Healthcheck(
-            _python_check("http://127.0.0.1:8080/health").test, start_period="120s"
-        ),
+        depends_on=("prefect-server",),
+        healthcheck=_python_check(f"http://127.0.0.1:{RUNNER_PORT}/health", start_period="120s"),
         optional=True,  # only for a project with operations, so with flows
     ),
     Service(
@@ -356,13 +362,7 @@ SERVICES: tuple[Service, ...] = (
         key="test",
         description="the smoke tests",
         # The API's image plus pytest: same Dockerfile, same wheelhouse, another stage.
-        build=Build(
-            _API_BUILD.dockerfile,
-            _API_BUILD.installs,
-            wheelhouse=_API_BUILD.wheelhouse,
-            with_pulpo=True,
-            target="test",
-        ),
+        build=replace(_API_BUILD, target="test"),
         command=(
             "python",
             "-m",
@@ -407,18 +407,56 @@ def published_ports(services: Iterable[Service] = SERVICES) -> tuple[PublishedPo
     )
 
 
-def service_order(services: Iterable[Service] = SERVICES) -> tuple[str, ...]:
+Mode = Literal["main", "test", "offline"]
+
+
+def environment(service: Service, stack: Sequence[Service], mode: Mode = "main") -> list[Env]:
+    """The variables ``service`` gets in one Compose file of the stack made of ``stack``.
+
+    ``main`` (docker-compose.yml): the others' ``clients`` when it runs the project's
+    code, then its own. ``test`` and ``offline``: what those overrides change, the
+    test clients and the stand-ins' clients. Variables for a service that is not in
+    the stack are left out.
+    """
+    others = [other for other in stack if other is not service]
+    shared: list[Env] = []
+    if service.project_code:
+        for other in others:
+            if mode == "main":
+                shared += other.clients
+            elif mode == "test":
+                shared += other.test_clients
+            elif other.stand_in is not None:
+                shared += other.stand_in.clients
+    variables = [*shared, *(service.environment if mode == "main" else ())]
+    names = {other.name for other in stack}
+    return [v for v in variables if v.with_service is None or v.with_service in names]
+
+
+def dependencies(service: Service, stack: Sequence[Service]) -> list[str]:
+    """What ``service`` waits for (healthy) in the stack made of ``stack``, in table order.
+
+    A service that runs the project's code depends on every service whose clients
+    variables it gets; besides, on what its entry names.
+    """
+    names = [other.name for other in stack]
+    used = [o.name for o in stack if service.project_code and o.clients and o is not service]
+    named_ = [name for name in service.depends_on if name in names]
+    return list(dict.fromkeys([*used, *named_]))
+
+
+def service_order(services: Sequence[Service] = SERVICES) -> tuple[str, ...]:
     """The services' names, each after what it depends on (then in table order).
 
     A failed start is diagnosed in this order: a dependency that failed explains
     the services waiting for it.
     """
     pending = list(services)
-    names = {service.name for service in pending}
+    waits = {service.name: dependencies(service, services) for service in pending}
     ordered: list[str] = []
     while pending:
         ready = next(
-            (s for s in pending if all(d in ordered or d not in names for d in s.depends_on)),
+            (s for s in pending if all(name in ordered for name in waits[s.name])),
             None,
         )
         if ready is None:

@@ -1,7 +1,9 @@
 """The service table drives the stack: an entry added to a copy of it shows up everywhere.
 
 Nothing but the table changes between the two renderings compared here, so whatever
-differs in the output came from the new entry alone.
+differs in the output came from the new entry alone: a Redis cache, as the catalogue
+of extra services will add it (an official image, a port, a healthcheck, and the URL
+setting the project's code reaches it by).
 """
 
 from pathlib import Path, PurePosixPath
@@ -36,9 +38,9 @@ REDIS = Service(
     image="redis:7.4",
     command=("redis-server", "--save", "60", "1"),
     environment=(Env("REDIS_ARGS", "--maxmemory 64mb"),),
+    clients=(Env("REDIS_URL", "${PULPO_STACK_REDIS_URL:-redis://redis:6379/0}"),),
     volumes=(Volume("redis-data", "/data"),),
     port=Port(6379, 16379, "Redis", (Link("Redis", "/0", scheme="redis"),)),
-    depends_on=("mongodb",),
     healthcheck=Healthcheck(("CMD", "redis-cli", "ping"), interval="1s"),
 )
 
@@ -78,7 +80,6 @@ def test_a_new_entry_is_a_service_of_the_compose_file_and_nothing_else_changes(
         "environment": {"REDIS_ARGS": "--maxmemory 64mb"},
         "volumes": ["redis-data:/data"],
         "ports": ["${PULPO_BIND_ADDRESS:-127.0.0.1}:${PULPO_REDIS_PORT:-16379}:6379"],
-        "depends_on": {"mongodb": {"condition": "service_healthy"}},
         "healthcheck": {
             "test": ["CMD", "redis-cli", "ping"],
             "interval": "1s",
@@ -98,6 +99,15 @@ def test_a_new_entry_is_a_service_of_the_compose_file_and_nothing_else_changes(
         "\nPULPO_REDIS_PORT=16379\n" in example and "\n# PULPO_REDIS_IMAGE=redis:7.4\n" in example
     )
 
+    # The services running the project's code get its URL, and wait until it is healthy.
+    for name in ("api", "flows"):
+        service = services[name]
+        assert service["environment"].pop("REDIS_URL") == (
+            "${PULPO_STACK_REDIS_URL:-redis://redis:6379/0}"
+        )
+        assert service["depends_on"].pop("redis") == {"condition": "service_healthy"}
+    assert "REDIS_URL" not in services["mongodb"].get("environment", {})
+
     # Every other service, and every other file, is as it was.
     del services["redis"]
     assert services == compose(before)["services"]
@@ -115,15 +125,16 @@ def test_the_published_ports_and_the_service_order_come_from_the_table() -> None
         "PULPO_API_PORT",
         "PULPO_PREFECT_PORT",
     ]
+    assert service_order() == ("mongodb", "api", "prefect-server", "flows", "test-runner")
+    # Dependencies first, wherever the table lists them: the API uses Redis now.
     assert service_order(table) == (
         "mongodb",
-        "api",
         "prefect-server",
+        "redis",
+        "api",
         "flows",
         "test-runner",
-        "redis",
     )
-    # Dependencies first, wherever the table lists them.
     first = Service("first", key="first", description="", image="x", depends_on=("redis",))
     assert service_order((first, REDIS)) == ("redis", "first")
     with pytest.raises(ValueError, match="cycle"):
