@@ -7,16 +7,19 @@
     ├── ImageError          an image could not be built or prepared (which, and why)
     ├── PortInUse           a port the stack publishes is taken: which setting moves it
     └── ServiceUnhealthy    a service did not become healthy; its last log lines follow
+
+A missing engine and a taken port are mistakes in the environment, so they are also
+:class:`~pulpo.errors.UsageError`.
 """
 
-from pulpo.errors import PulpoError
+from pulpo.errors import PulpoError, UsageError
 
 
 class StackError(PulpoError):
     """The stack could not be built, started or inspected."""
 
 
-class EngineUnavailable(StackError):
+class EngineUnavailable(StackError, UsageError):
     """No Docker engine, CLI or Compose to talk to."""
 
 
@@ -24,7 +27,7 @@ class ImageError(StackError):
     """An image could not be built or prepared; says which and why in one line."""
 
 
-class PortInUse(StackError):
+class PortInUse(StackError, UsageError):
     """A port the stack publishes is taken by something else."""
 
 
