@@ -40,17 +40,14 @@ test-integration: setup
 test-e2e: setup
 	$(PYTEST) -m e2e tests/e2e
 
+# ruff, then mypy --strict on the package ([tool.mypy] in pyproject.toml; Pulpo ships py.typed).
 lint: setup
 	$(BIN)/ruff check pulpo tests scripts examples/pokemon/pokemon
 	$(BIN)/ruff format --check pulpo tests scripts examples/pokemon/pokemon
+	$(BIN)/mypy --strict pulpo
 
-# mypy --strict on the package ([tool.mypy] in pyproject.toml). Modules still being made
-# clean are listed here and left out; the list empties, then typecheck is part of lint.
-MYPY_PENDING := pulpo/validate/types.py pulpo/validate/signature.py pulpo/validate/rules.py \
-	pulpo/validate/resolve.py pulpo/generate/mermaid.py pulpo/generate/flows.py \
-	pulpo/run/operations.py pulpo/run/flows.py pulpo/run/stack.py pulpo/cli/app.py
 typecheck: setup
-	$(BIN)/mypy --strict $(filter-out $(MYPY_PENDING),$(sort $(shell find pulpo -name '*.py')))
+	$(BIN)/mypy --strict pulpo
 
 # Real containers of the generated stack; installs and starts the engine when missing.
 docker-engine: setup
