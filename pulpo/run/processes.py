@@ -1,4 +1,4 @@
-"""Servers Pulpo starts (the embedded database): a free port for each, stopping their processes."""
+"""Servers Pulpo starts: a free port for each (or whether a given one is), stopping them."""
 
 import socket
 import subprocess
@@ -15,6 +15,17 @@ def free_port(host: str = LOOPBACK) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether a server could listen on ``port`` at ``host`` now (one in TIME_WAIT could)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float) -> None:

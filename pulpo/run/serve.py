@@ -6,7 +6,6 @@ survives a restart of ``pulpo serve``.
 """
 
 import os
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import uvicorn
 
 from pulpo.errors import UsageError
 from pulpo.run.database import database_server
+from pulpo.run.processes import port_free
 from pulpo.validate import ValidProject
 
 
@@ -45,10 +45,5 @@ def serve(
 
 
 def ensure_port_free(host: str, port: int) -> None:
-    with socket.socket() as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            raise UsageError(
-                f"port {port} on {host} is already in use; pick another with --port"
-            ) from None
+    if not port_free(host, port):
+        raise UsageError(f"port {port} on {host} is already in use; pick another with --port")

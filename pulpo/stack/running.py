@@ -16,12 +16,12 @@ wrong (engine missing, port taken, a service unhealthy) and whose next lines are
 failing service's last log lines (:mod:`pulpo.stack.diagnosis`).
 """
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from pulpo.run.processes import port_free
 from pulpo.stack.compose import SERVICE_LABEL, Stack
 from pulpo.stack.diagnosis import diagnose
 from pulpo.stack.engine import docker_client
@@ -192,18 +192,8 @@ def check_ports(stack: Stack) -> None:
             raise StackError(f"{port.variable}={value!r} is not a port number") from None
         if number in ours or number == 0:
             continue
-        if not _port_free(host, number):
+        if not port_free(host, number):
             raise PortInUse(
                 f"port {number} on {host} ({port.what}) is already in use: "
                 f"set {port.variable} to a free port (in the environment or the project's .env)"
             )
-
-
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
