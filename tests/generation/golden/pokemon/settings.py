@@ -7,8 +7,8 @@ and the flows call too: override it in tests with ``app.dependency_overrides``.
 """
 
 from functools import cache
-from typing import Literal
 
+from pulpo.data.connection import Driver
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,7 +31,7 @@ class Settings(BaseSettings):
         ge=100,
         description="MONGODB_TIMEOUT_MS: how long to wait for MongoDB before answering 503.",
     )
-    mongo_driver: Literal["pymongo", "motor"] = Field(
+    mongo_driver: Driver = Field(
         default="pymongo",
         validation_alias=AliasChoices("PULPO_MONGO_DRIVER", "mongo_driver"),
         description="PULPO_MONGO_DRIVER: PyMongo's async API, or the deprecated motor.",
