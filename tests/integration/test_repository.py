@@ -32,6 +32,7 @@ from pulpo.data import (
     stored_id,
     to_document,
 )
+from pulpo.data.connection import DRIVERS
 from pulpo.errors import Conflict, DatabaseUnavailable, UsageError
 from pulpo.run.processes import free_port
 
@@ -52,7 +53,7 @@ def run(scenario: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-@pytest.fixture(params=["pymongo", "motor"])
+@pytest.fixture(params=DRIVERS)
 def driver(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
