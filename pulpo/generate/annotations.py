@@ -11,20 +11,31 @@ import typing
 from collections import defaultdict
 from typing import Any
 
+from pulpo.generate.identifiers import Namespace
 from pulpo.validate.types import strip_annotated
 
 _BUILTINS = {str, int, float, bool, bytes, list, set, frozenset, tuple, dict, type(None)}
 
 
 class Imports:
-    """``from module import name`` lines for one generated module, deduplicated."""
+    """``from module import name`` lines for one generated module, deduplicated.
 
-    def __init__(self) -> None:
+    With a :class:`~pulpo.generate.identifiers.Namespace`, every imported name is
+    claimed there: a name the module already binds is imported under an alias
+    (``from pokemon.models import Query as Query_``), and ``add`` returns the name
+    to write.
+    """
+
+    def __init__(self, namespace: Namespace | None = None) -> None:
         self._names: dict[str, set[str]] = defaultdict(set)
+        self._namespace = namespace
 
     def add(self, module: str, name: str) -> str:
-        self._names[module].add(name)
-        return name
+        local = name
+        if self._namespace is not None:
+            local = self._namespace.claim(name, key=(module, name))
+        self._names[module].add(name if local == name else f"{name} as {local}")
+        return local
 
     def add_type(self, cls: type) -> str:
         if cls in _BUILTINS:
@@ -34,7 +45,7 @@ class Imports:
     def lines(self, *, exclude_module: str | None = None) -> list[str]:
         """Sorted import lines (ruff's isort pass groups them afterwards)."""
         return [
-            f"from {module} import {', '.join(sorted(names))}"
+            f"from {module} import {', '.join(sorted(names, key=lambda name: name.split()[0]))}"
             for module, names in sorted(self._names.items())
             if module != exclude_module
         ]

@@ -15,6 +15,16 @@ from pulpo import __version__
 from pulpo.declare.naming import pascal_case, route_path, snake_case
 from pulpo.generate.annotations import Imports, optional, render_annotation, render_literal
 from pulpo.generate.flows import FlowsContext, build_flows_context
+from pulpo.generate.identifiers import Namespace
+from pulpo.generate.names import (
+    ROUTE_LOCALS,
+    TEMPLATE_NAMES,
+    class_body_names,
+    imported_packages,
+    local_scope,
+    project_classes,
+    project_namespace,
+)
 from pulpo.validate import DataModel, Operation, ValidProject
 
 # Query parameters of the list route; a model field of the same name cannot be a filter.
@@ -28,40 +38,63 @@ class FieldContext:
     update_annotation: str
     filter_annotation: str | None
     sortable: bool
-    # Required fields read as ``T | None`` (a stored document may lack them); None otherwise.
-    read_annotation: str | None = None
     # The field in the read schema: its type there, and the source of its default. A field
     # with a default written as a constant keeps both; any other is ``T | None = None``.
     read_type: str = ""
     read_default: str = "None"
 
 
+@dataclass(frozen=True)
+class RouteFunctions:
+    """The route functions of one datamodel (their names are also their operationIds)."""
+
+    create: str
+    list: str
+    get: str
+    update: str  # PATCH
+    put: str
+    delete: str
+
+
 @dataclass
 class ModelContext:
+    """One datamodel: its schema module, its router module, and every name they use.
+
+    Every identifier here was claimed in the project's namespace (see
+    :mod:`pulpo.generate.names`), so it collides with nothing the generated modules
+    bind; ``name`` is the class's own name, for text.
+    """
+
     name: str
     module: str
     collection: str
     description: str
+    header: str
+    route: str
     schema_module: str  # generated/schemas/<schema_module>.py
     router_module: str  # generated/routers/<router_module>.py
-    route: str
-    variable: str  # the repository's variable name in its router
-    header: str
+    model: str  # the user's class, as the generated modules import it
+    import_line: str  # ``from pokemon.models import Pokemon``
+    create_class: str
+    update_class: str
+    read_class: str
+    query_class: str
+    sort_key_type: str
+    repository_type: str  # ``Annotated[Repository[Model], Depends(...)]``, as routes declare it
+    repository_dependency: str  # the function in ``dependencies.py`` that gives the repository
+    functions: "RouteFunctions"
+    id_param: str
+    body_param: str
+    filters_method: str  # the Query's method returning the equality filters
+    from_record_method: str
+    from_document_method: str
     fields: list[FieldContext]
-    schema_imports: list[str]
-
-    @property
-    def required_fields(self) -> list[FieldContext]:
-        """The fields without a default: nullable in the read schema."""
-        return [field for field in self.fields if field.read_annotation]
+    schema_imports: list[str]  # every import of the schema module
+    names: dict[str, str]  # what the schema module's class bodies call Field, ConfigDict, ...
 
     @property
     def filters(self) -> list[FieldContext]:
         return [field for field in self.fields if field.filter_annotation]
-
-    @property
-    def id_param(self) -> str:
-        return f"{self.schema_module}_id"
 
     @property
     def item_path(self) -> str:
@@ -76,16 +109,6 @@ class ModelContext:
     def sort_keys(self) -> list[str]:
         keys = [field.name for field in self.fields if field.sortable]
         return [key for name in keys for key in (name, f"-{name}")]
-
-    @property
-    def repository_dependency(self) -> str:
-        """The function in ``dependencies.py`` that gives the model's repository."""
-        return f"{self.schema_module}_repository"
-
-    @property
-    def repository_type(self) -> str:
-        """``Annotated[Repository[Model], Depends(...)]``, as routes declare it."""
-        return f"{self.name}Repository"
 
 
 @dataclass
@@ -149,8 +172,11 @@ class AppContext:
     operations: list[OperationContext] = field(default_factory=list)
     operations_router_imports: list[str] = field(default_factory=list)
     operations_schema_imports: list[str] = field(default_factory=list)
+    operations_schema_names: dict[str, str] = field(default_factory=dict)  # ConfigDict, Field
     operation_modules: list[str] = field(default_factory=list)
     flows: FlowsContext | None = None  # Prefect flows of the operation hierarchy
+    # Every identifier claimed on the project's behalf (see pulpo.generate.names).
+    claimed: frozenset[str] = frozenset()
 
 
 def header(source: str) -> str:
@@ -171,15 +197,29 @@ def build_context(project: ValidProject) -> AppContext:
         version=__version__,
         user_packages=list(config.packages),
     )
-    context.models = [_model_context(model) for model in project.models]
-    _add_operations(context, project.operations)
-    context.flows = build_flows_context(project, context.operations)
+    names = project_namespace(project)
+    # Module files: apart from the project's names (a file name binds nothing), except that
+    # app.py imports every router module by name.
+    routers = Namespace(TEMPLATE_NAMES | imported_packages(project) | set(project_classes(project)))
+    schemas = Namespace({"flows", "operations"})
+    context.models = [_model_context(model, names, routers, schemas) for model in project.models]
+    _add_operations(context, project.operations, names)
+    context.flows = build_flows_context(project, context.operations, names)
+    context.claimed = frozenset(names.claimed() | routers.claimed())
     return context
 
 
-def _model_context(model: DataModel) -> ModelContext:
-    imports = Imports()
-    imports.add_type(model.cls)
+def _model_context(
+    model: DataModel,
+    names: Namespace,
+    routers: Namespace,
+    schemas: Namespace,
+) -> ModelContext:
+    imports = Imports(names)
+    local = imports.add(model.cls.__module__, model.name)
+    import_line = Imports(names)
+    import_line.add(model.cls.__module__, model.name)
+    body = class_body_names(imports, "Any", "ConfigDict", "Field", "Mapping", "Record", "Self")
     fields = []
     for item in model.fields:
         filterable = item.scalar and item.name not in LIST_PARAMETERS
@@ -194,26 +234,59 @@ def _model_context(model: DataModel) -> ModelContext:
                     render_annotation(optional(item.annotation), imports) if filterable else None
                 ),
                 sortable=item.scalar,
-                read_annotation=(
-                    render_annotation(optional(item.annotation), imports) if item.required else None
-                ),
                 read_type=render_annotation(read_type, imports),
                 read_default=render_literal(default[0], imports) if default else "None",
             )
         )
+    if any(field.sortable for field in fields):
+        body |= class_body_names(imports, "Literal")
+    field_names = {item.name for item in model.fields}
+    schema_module = schemas.claim(snake_case(model.name))
+    functions = RouteFunctions(
+        *(
+            names.claim(f"{verb}_{model.collection if verb == 'list' else schema_module}")
+            for verb in ("create", "list", "get", "update", "put", "delete")
+        )
+    )
+    classes = {
+        kind: names.claim(f"{model.name}{kind}")
+        for kind in ("Create", "Update", "Read", "Query", "SortKey", "Repository")
+    }
+    repository_dependency = names.claim(f"{schema_module}_repository")
+    route = local_scope(names, ROUTE_LOCALS)  # the route functions' parameters
     return ModelContext(
         name=model.name,
         module=model.module,
         collection=model.collection,
         description=model.description,
-        schema_module=snake_case(model.name),
-        router_module=model.collection,
-        route="/" + model.collection,
-        variable=model.collection,
         header=header(f"{model.module}.{model.name}"),
+        route="/" + model.collection,
+        schema_module=schema_module,
+        router_module=routers.claim(model.collection),
+        model=local,
+        import_line=import_line.lines()[0],
+        create_class=classes["Create"],
+        update_class=classes["Update"],
+        read_class=classes["Read"],
+        query_class=classes["Query"],
+        sort_key_type=classes["SortKey"],
+        repository_type=classes["Repository"],
+        repository_dependency=repository_dependency,
+        functions=functions,
+        id_param=route.claim(f"{schema_module}_id"),
+        body_param=route.claim(schema_module),
+        filters_method=_method("filters", field_names | {"limit", "skip", "sort"}),
+        from_record_method=_method("from_record", field_names | {"id"}),
+        from_document_method=_method("from_document", field_names | {"id"}),
         fields=fields,
         schema_imports=imports.lines(),
+        names=body,
     )
+
+
+def _method(name: str, attributes: set[str]) -> str:
+    """A method's name in a class whose attributes (fields) are ``attributes``."""
+    return Namespace(attributes | {"model_config"}).claim(name)
 
 
 def _constant_default(info: FieldInfo) -> tuple[Any] | None:
@@ -241,9 +314,11 @@ def _is_literal(value: Any) -> bool:
     return False
 
 
-def _add_operations(context: AppContext, operations: tuple[Operation, ...]) -> None:
+def _add_operations(
+    context: AppContext, operations: tuple[Operation, ...], names: Namespace
+) -> None:
     """Operation endpoints share one router module and one schemas module."""
-    router_imports, schema_imports = Imports(), Imports()
+    router_imports, schema_imports = Imports(names), Imports(names)
     short_names = [operation.short_name for operation in operations]
     for operation in operations:
         unique_short = short_names.count(operation.short_name) == 1
@@ -252,7 +327,7 @@ def _add_operations(context: AppContext, operations: tuple[Operation, ...]) -> N
         if operation.input_model is not None:
             input_class = router_imports.add_type(operation.input_model)
         else:
-            input_class = base + "Input"
+            input_class = names.claim(base + "Input", key=("operation input", name))
         inputs = [
             InputFieldContext(
                 name=item.name,
@@ -266,7 +341,7 @@ def _add_operations(context: AppContext, operations: tuple[Operation, ...]) -> N
             OperationContext(
                 name=name,
                 path=route_path(name),
-                endpoint=name.replace(".", "_"),
+                endpoint=names.claim(name.replace(".", "_"), key=("operation", name)),
                 module=operation.module,
                 function=operation.function,
                 summary=description.splitlines()[0].rstrip("."),
@@ -280,5 +355,7 @@ def _add_operations(context: AppContext, operations: tuple[Operation, ...]) -> N
         )
         if operation.module not in context.operation_modules:
             context.operation_modules.append(operation.module)
+    if any(not operation.input_is_user_model for operation in context.operations):
+        context.operations_schema_names = class_body_names(schema_imports, "ConfigDict")
     context.operations_router_imports = router_imports.lines()
     context.operations_schema_imports = schema_imports.lines()

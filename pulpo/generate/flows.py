@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING, Any
 from pulpo.declare import OperationSpec
 from pulpo.declare.naming import pascal_case, route_path
 from pulpo.generate.annotations import Imports
+from pulpo.generate.identifiers import Namespace
+from pulpo.generate.names import FLOW_LOCALS, class_body_names, imported_packages, local_scope
 from pulpo.validate import Operation, ValidProject
 
 if TYPE_CHECKING:
     from pulpo.generate.context import OperationContext
-
-# Names a group flow's body uses besides its steps' outputs; a step of such a name is renamed.
-_BODY_NAMES = frozenset({"body", "concurrently", "fill", "store_result"})
 
 
 @dataclass
@@ -44,14 +43,11 @@ class TaskContext:
     output_class: str
     options: list[str]  # ``retries=2``, ``timeout_seconds=30.0``: only those that were set
     example: dict[str, Any] | None  # the input its deployment runs with when given none
+    endpoint: str  # the route function that starts it as a flow
 
     @property
     def path(self) -> str:
         return route_path(self.name)
-
-    @property
-    def endpoint(self) -> str:
-        return _endpoint(self.name)
 
     @property
     def flow_summary(self) -> str:
@@ -114,15 +110,12 @@ class GroupContext:
     summary: str
     children: list[ChildContext]  # in declaration order
     stages: list[list[ChildContext]]
+    endpoint: str  # the route function that starts it
     example: dict[str, Any] | None = None  # every step's example, fed steps left to be fed
 
     @property
     def path(self) -> str:
         return route_path(self.name)
-
-    @property
-    def endpoint(self) -> str:
-        return _endpoint(self.name)
 
     @property
     def output_arguments(self) -> str:
@@ -137,6 +130,7 @@ class FlowsContext:
     tasks: list[TaskContext]
     operation_input_classes: list[str]  # imported from ``schemas/operations.py``
     schema_imports: list[str]  # the user's input and output types
+    schema_names: dict[str, str]  # what the group classes' bodies call ConfigDict and Field
     router_imports: list[str]  # the user's input models
     feeds_inputs: bool  # some child's input is fed by its predecessors
 
@@ -149,19 +143,30 @@ class FlowsContext:
 def build_flows_context(
     project: ValidProject,
     contexts: list["OperationContext"],
+    names: Namespace,
 ) -> FlowsContext | None:
-    """The flows of a validated project; ``None`` without operations."""
+    """The flows of a validated project; ``None`` without operations.
+
+    Every identifier is claimed in ``names``, the project's namespace; the variables
+    of a group flow's body in a scope of their own below it.
+    """
     if not project.operations:
         return None
     by_name = {operation.name: operation for operation in contexts}
-    schema_imports, router_imports = Imports(), Imports()
+    # Module-level names first: the groups' bodies must avoid every one of them.
+    for operation in project.operations:
+        _task_variable(operation.name, names)
+        flow_variable(operation.name, names)
+    for group in project.groups:
+        flow_variable(group.name, names)
+    schema_imports, router_imports = Imports(names), Imports(names)
     for operation in project.operations:
         if operation.input_model is not None:
             router_imports.add_type(operation.input_model)
     roots = [group for group in project.groups if "." not in group.name]
     groups: list[GroupContext] = []
     for root in roots:
-        groups.extend(_groups(project, root.name, by_name, schema_imports))
+        groups.extend(_groups(project, root.name, by_name, schema_imports, names))
     operation_inputs = sorted(
         {
             child.input_class
@@ -170,26 +175,33 @@ def build_flows_context(
             if not child.is_group and not by_name[child.name].input_is_user_model
         }
     )
+    feeds_inputs = any(child.fed for group in groups for child in group.children)
+    schema_names = class_body_names(schema_imports, "ConfigDict", *(["Field"] * feeds_inputs))
     return FlowsContext(
         groups=groups,
-        tasks=[_task(by_name[operation.name], operation.spec) for operation in project.operations],
+        tasks=[
+            _task(by_name[operation.name], operation.spec, names)
+            for operation in project.operations
+        ],
         operation_input_classes=operation_inputs,
         schema_imports=schema_imports.lines(),
+        schema_names=schema_names,
         router_imports=router_imports.lines(),
-        feeds_inputs=any(child.fed for group in groups for child in group.children),
+        feeds_inputs=feeds_inputs,
     )
 
 
-def flow_variable(name: str) -> str:
-    return name.replace(".", "_") + "_flow"
+def flow_variable(name: str, names: Namespace) -> str:
+    """The flow of the group or operation ``name``: ``pokemon_evolution_flow``."""
+    return names.claim(name.replace(".", "_") + "_flow", key=("flow", name))
 
 
-def _endpoint(name: str) -> str:
+def _endpoint(name: str, names: Namespace) -> str:
     """The route function that starts a flow: ``start_pokemon_evolution``."""
-    return "start_" + name.replace(".", "_")
+    return names.claim("start_" + name.replace(".", "_"), key=("start flow", name))
 
 
-def _task(operation: "OperationContext", spec: OperationSpec) -> TaskContext:
+def _task(operation: "OperationContext", spec: OperationSpec, names: Namespace) -> TaskContext:
     options = []
     if spec.retries:
         options.append(f"retries={spec.retries!r}")
@@ -199,8 +211,8 @@ def _task(operation: "OperationContext", spec: OperationSpec) -> TaskContext:
         options.append(f"timeout_seconds={spec.timeout!r}")
     return TaskContext(
         name=operation.name,
-        variable=operation.endpoint + "_task",
-        flow_variable=flow_variable(operation.name),
+        variable=_task_variable(operation.name, names),
+        flow_variable=flow_variable(operation.name, names),
         summary=operation.summary,
         module=operation.module,
         function=operation.function,
@@ -210,7 +222,13 @@ def _task(operation: "OperationContext", spec: OperationSpec) -> TaskContext:
         output_class=operation.output_class,
         options=options,
         example=operation.example,
+        endpoint=_endpoint(operation.name, names),
     )
+
+
+def _task_variable(name: str, names: Namespace) -> str:
+    """The task of the operation ``name``: ``pokemon_evolution_stage1_task``."""
+    return names.claim(name.replace(".", "_") + "_task", key=("task", name))
 
 
 def _groups(
@@ -218,26 +236,29 @@ def _groups(
     name: str,
     contexts: dict[str, "OperationContext"],
     imports: Imports,
+    names: Namespace,
 ) -> list[GroupContext]:
     """The group ``name`` and every group below it, subgroups first."""
     group = project.group(name)
     found: list[GroupContext] = []
     children: dict[str, ChildContext] = {}
+    # The group flow's local variables; flows.py imports the operations' packages.
+    body = local_scope(names, FLOW_LOCALS, imported_packages(project))
     for child in group.children:
         short_name = child.rpartition(".")[2]
         if project.is_group(child):
-            below = _groups(project, child, contexts, imports)
+            below = _groups(project, child, contexts, imports, names)
             found.extend(below)
             children[child] = ChildContext(
                 name=child,
                 short_name=short_name,
-                variable=short_name,
-                call=flow_variable(child),
+                variable=body.claim(short_name),
+                call=flow_variable(child, names),
                 is_group=True,
-                input_class=_class_prefix(child) + "FlowInput",
-                output_class=_class_prefix(child) + "FlowOutput",
+                input_class=below[-1].input_class,  # the child's own group comes last
+                output_class=below[-1].output_class,
                 optional=False,
-                example=below[-1].example,  # the child's own group comes last
+                example=below[-1].example,
             )
         else:
             context = contexts[child]
@@ -245,8 +266,8 @@ def _groups(
             children[child] = ChildContext(
                 name=child,
                 short_name=short_name,
-                variable=short_name,
-                call=context.endpoint + "_task",
+                variable=body.claim(short_name),
+                call=_task_variable(child, names),
                 is_group=False,
                 input_class=context.input_class,
                 output_class=context.output_class,
@@ -256,22 +277,21 @@ def _groups(
             if operation.input_model is not None:
                 imports.add_type(operation.input_model)
             imports.add_type(operation.output)
-    for step in children.values():
-        if step.variable in _BODY_NAMES:
-            step.variable += "_output"
     for child in group.children:
         if not project.is_group(child):
             children[child].fed = _fed(project.operation(child), children)
     ordered = [[children[child] for child in stage] for stage in group.stages]
+    prefix = _class_prefix(name)
     found.append(
         GroupContext(
             name=name,
-            variable=flow_variable(name),
-            input_class=_class_prefix(name) + "FlowInput",
-            output_class=_class_prefix(name) + "FlowOutput",
+            variable=flow_variable(name, names),
+            input_class=names.claim(prefix + "FlowInput", key=("flow input", name)),
+            output_class=names.claim(prefix + "FlowOutput", key=("flow output", name)),
             summary=_summary(name, ordered),
             children=list(children.values()),
             stages=ordered,
+            endpoint=_endpoint(name, names),
             example=_group_example(list(children.values())),
         )
     )

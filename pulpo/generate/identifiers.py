@@ -58,7 +58,7 @@ class Namespace:
 
     def __init__(self, taken: Iterable[str] = (), *, parent: "Namespace | None" = None) -> None:
         self._taken: set[str] = set(PYTHON_NAMES) | set(taken)
-        self._claimed: dict[str, Identifier] = {}
+        self._claimed: dict[object, Identifier] = {}
         self._parent = parent
 
     def __contains__(self, name: object) -> bool:
@@ -66,17 +66,27 @@ class Namespace:
             return True
         return self._parent is not None and name in self._parent
 
-    def claim(self, wanted: str) -> Identifier:
-        """An identifier for ``wanted`` that nothing else in this namespace is called."""
-        if wanted in self._claimed:
-            return self._claimed[wanted]
+    def claim(self, wanted: str, *, key: object = None) -> Identifier:
+        """An identifier for ``wanted`` that nothing else in this namespace is called.
+
+        Claiming the same ``key`` again (by default, the same text) gives the same
+        identifier; imports use ``(module, name)`` as the key, so two things of one
+        name from different places get two identifiers.
+        """
+        key = wanted if key is None else key
+        if key in self._claimed:
+            return self._claimed[key]
         candidate = sanitize(wanted)
         while candidate in self or keyword.iskeyword(candidate):
             candidate += "_"
         identifier = Identifier(candidate)
         self._taken.add(identifier)
-        self._claimed[wanted] = identifier
+        self._claimed[key] = identifier
         return identifier
+
+    def claimed(self) -> set[Identifier]:
+        """Every identifier this namespace has handed out (not its parent's)."""
+        return set(self._claimed.values())
 
     def child(self, taken: Iterable[str] = ()) -> "Namespace":
         """A scope inside this one (a function body, a class body)."""

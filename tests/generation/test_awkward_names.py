@@ -1,0 +1,120 @@
+"""A project whose names collide with everything generated modules bind still compiles right.
+
+``tests/projects/awkward`` has a model called ``Router`` stored in ``status``, fields
+named like builtins, keywords-with-underscore and the generated code's own names
+(``Record``, ``filters``, ``repository``...), operations whose last part repeats a
+model's name and one called ``flow``. Every name it brings is claimed in the
+project's namespace (pulpo.generate.names), so the output imports, type-checks
+and reads like the Pokemon example's. The e2e phase serves it and drives its routes.
+"""
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from golden import golden_mismatch
+from test_compile_pokemon import tree
+from test_typecheck import mypy_strict
+
+from pulpo.discover import discover
+from pulpo.generate import compile_project
+from pulpo.generate.context import build_context
+from pulpo.generate.names import TEMPLATE_NAMES, imported_packages
+from pulpo.validate import validate
+
+pytestmark = pytest.mark.generation
+
+ROOT = Path(__file__).resolve().parents[2]
+AWKWARD = ROOT / "tests" / "projects" / "awkward"
+GOLDEN = Path(__file__).parent / "golden" / "awkward"
+UPDATE_GOLDEN = os.environ.get("PULPO_UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture(scope="module")
+def awkward(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("awkward") / "awkward"
+    shutil.copytree(AWKWARD, project, ignore=shutil.ignore_patterns("__pycache__", "generated"))
+    compile_project(validate(discover(project)))
+    return project
+
+
+def test_output_matches_golden_files(awkward: Path) -> None:
+    output = {name: data for name, data in tree(awkward / "generated").items()}
+    if UPDATE_GOLDEN:
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(awkward / "generated", GOLDEN, ignore=shutil.ignore_patterns("__pycache__"))
+    mismatch = golden_mismatch(
+        output,
+        tree(GOLDEN),
+        golden_label=GOLDEN.relative_to(ROOT).as_posix(),
+        output_label="generated",
+    )
+    if mismatch:
+        pytest.fail(mismatch, pytrace=False)
+
+
+def test_it_imports_and_its_routes_are_where_the_collections_say(awkward: Path) -> None:
+    script = (
+        "import json, generated.flows\n"
+        "from generated.app import app\n"
+        "print(json.dumps(sorted(app.openapi()['paths'])))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=awkward, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    paths = set(__import__("json").loads(result.stdout))
+    assert {"/status", "/status/{router_id}", "/orders", "/fields"} <= paths
+    assert {"/operations/shop/order/order", "/operations/shop/router/flow"} <= paths
+
+
+def test_it_passes_mypy_strict(
+    awkward: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    result = mypy_strict(awkward, ["awkward_app"], tmp_path, tmp_path_factory.mktemp("mypy-cache"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_names_that_clash_are_claimed_with_an_underscore(awkward: Path) -> None:
+    generated = awkward / "generated"
+    assert (generated / "routers" / "status_.py").is_file()  # 'status' is a name routers bind
+    schema = (generated / "schemas" / "order.py").read_text()
+    assert "from pulpo import Record as Record_" in schema  # Order has a field called Record
+    assert "record: Record_[Order]" in schema
+    router = (generated / "routers" / "status_.py").read_text()
+    assert "async def create_router(\n    router_: RouterCreate," in router  # not the APIRouter
+    flows = (generated / "flows.py").read_text()
+    assert "router_ = await shop_router_router_task(body.router)" in flows
+
+
+@pytest.mark.parametrize("project", ["awkward", "pokemon"])
+def test_every_top_level_name_is_the_templates_or_claimed(
+    project: str, awkward: Path, pokemon_project: Path
+) -> None:
+    """A template that binds a new name must list it in TEMPLATE_NAMES, or claim it."""
+    root = awkward if project == "awkward" else pokemon_project
+    valid = validate(discover(root))
+    known = TEMPLATE_NAMES | build_context(valid).claimed | imported_packages(valid)
+    for path in sorted((root / "generated").rglob("*.py")):
+        if "stack" in path.relative_to(root / "generated").parts:
+            continue
+        unknown = top_level_names(path) - known
+        assert not unknown, f"{path.relative_to(root)} binds {sorted(unknown)}"
+
+
+def top_level_names(path: Path) -> set[str]:
+    """The names a module binds at its top level: imports, definitions, assignments."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(target.id for target in targets if isinstance(target, ast.Name))
+    return names

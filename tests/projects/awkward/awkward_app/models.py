@@ -1,0 +1,52 @@
+"""Datamodels with awkward names."""
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from pulpo import Index, datamodel
+
+
+class Status(StrEnum):
+    """An enum called like FastAPI's ``status`` module, capitalised."""
+
+    NEW = "new"
+    DONE = "done"
+
+
+@datamodel(collection="status", indexes=[Index("type")])
+class Router(BaseModel):
+    """A model called Router, stored in a collection called status."""
+
+    type: str = Field(description="Named like the builtin.")
+    list: int = Field(default=0, description="Named like the builtin.")
+    format: str | None = None
+    class_: str = "plain"
+    from_: int = 0
+    filters: str | None = Field(default=None, description="Named like the Query's method.")
+    sort: int = 0
+    limit: int = 0
+    query: str | None = None
+    response: str | None = None
+    router: str | None = None
+    status: Status = Status.NEW
+
+
+@datamodel
+class Order(BaseModel):
+    """A model whose name an operation repeats, with fields named like the app's own names."""
+
+    name: str
+    settings: str | None = None
+    app: str | None = None
+    logger: str | None = None
+    changes: int = 0
+    Record: str | None = None
+    repository: str | None = None
+
+
+@datamodel(collection="fields")
+class Field_(BaseModel):
+    """A model named like pydantic's Field, escaped as users escape keywords."""
+
+    value: int = 0
