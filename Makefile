@@ -1,6 +1,8 @@
 # Pulpo's developer entry points. Every target installs what it needs first.
 #   make demo       compile the Pokemon example, serve it on the embedded database, drive the pipeline
-#   make test-all   every test phase, in order:
+#   make test-all   every test phase, in the testing strategy's order (unit → CLI → generation →
+#                   Docker → end-to-end), after lint, with integration (Pulpo's modules against
+#                   real servers, which unit tests never start) between generation and Docker:
 #                   lint → unit → cli → generation → integration → docker → e2e
 #   make bench      compile, flow-run, image-build and test-phase timings, printed as tables
 
