@@ -5,9 +5,44 @@ only on one side named, and the one command that makes the golden copy the new o
 """
 
 import difflib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
 
 ACCEPT_COMMAND = "PULPO_UPDATE_GOLDEN=1 .venv/bin/pytest -m generation tests/generation"
 """Rewrites the golden files from the current output (``make test-generation`` likewise)."""
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file below ``root`` by its relative path (bytecode left out)."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def assert_golden(generated: Path, golden: Path) -> None:
+    """Fail with the diff when ``generated`` differs from ``golden``; accept it on request.
+
+    With ``PULPO_UPDATE_GOLDEN=1`` the golden copy is replaced by the output first.
+    """
+    if os.environ.get("PULPO_UPDATE_GOLDEN") == "1":
+        shutil.rmtree(golden, ignore_errors=True)
+        shutil.copytree(generated, golden, ignore=shutil.ignore_patterns("__pycache__"))
+    mismatch = golden_mismatch(
+        tree(generated),
+        tree(golden),
+        golden_label=golden.relative_to(ROOT).as_posix(),
+        output_label=generated.name,
+    )
+    if mismatch:
+        pytest.fail(mismatch, pytrace=False)  # pytest.fail: the whole diff, never truncated
 
 
 def golden_mismatch(

@@ -7,10 +7,14 @@ import jinja2
 from pulpo.generate.context import AppContext, header
 
 
-def environment() -> jinja2.Environment:
-    """The Jinja2 environment of Pulpo's templates, which ship inside the package."""
+def environment(package: str = "pulpo") -> jinja2.Environment:
+    """The Jinja2 environment of the templates in ``package``'s ``templates`` folder.
+
+    Whitespace as a hand-written file has it, and an undefined name is an error,
+    never an empty string.
+    """
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("pulpo", "templates"),
+        loader=jinja2.PackageLoader(package, "templates"),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 
 from pulpo import __version__
+from pulpo.generate.render import environment as jinja_environment
 from pulpo.stack import layout, pins
 from pulpo.stack.inputs import StackInputs, copied_paths, project_requirements, stack_name
 from pulpo.stack.services import (
@@ -75,15 +76,7 @@ def render(inputs: StackInputs, services: Iterable[Service] = SERVICES) -> dict[
 
 def template_environment() -> jinja2.Environment:
     """The Jinja2 environment of the stack's templates (``pulpo/stack/templates``)."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("pulpo.stack", "templates"),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # the output is YAML, Dockerfiles and Python, not HTML
-    )
-    env.filters["py"] = repr  # a Python literal in smoke_tests.py; ruff normalizes its quotes
+    env = jinja_environment("pulpo.stack")  # its ``py`` filter writes smoke_tests.py's literals
     env.filters["yaml"] = yaml_scalar
     env.filters["flow"] = flow_list
     env.filters["expand"] = _expand

@@ -9,15 +9,14 @@ and reads like the Pokemon example's. The e2e phase serves it and drives its rou
 """
 
 import ast
-import os
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from golden import golden_mismatch
-from test_compile_pokemon import tree
+from golden import assert_golden
 from test_typecheck import mypy_strict
 
 from pulpo.discover import discover
@@ -31,7 +30,6 @@ pytestmark = pytest.mark.generation
 ROOT = Path(__file__).resolve().parents[2]
 AWKWARD = ROOT / "tests" / "projects" / "awkward"
 GOLDEN = Path(__file__).parent / "golden" / "awkward"
-UPDATE_GOLDEN = os.environ.get("PULPO_UPDATE_GOLDEN") == "1"
 
 
 @pytest.fixture(scope="module")
@@ -43,18 +41,7 @@ def awkward(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_output_matches_golden_files(awkward: Path) -> None:
-    output = {name: data for name, data in tree(awkward / "generated").items()}
-    if UPDATE_GOLDEN:
-        shutil.rmtree(GOLDEN, ignore_errors=True)
-        shutil.copytree(awkward / "generated", GOLDEN, ignore=shutil.ignore_patterns("__pycache__"))
-    mismatch = golden_mismatch(
-        output,
-        tree(GOLDEN),
-        golden_label=GOLDEN.relative_to(ROOT).as_posix(),
-        output_label="generated",
-    )
-    if mismatch:
-        pytest.fail(mismatch, pytrace=False)
+    assert_golden(awkward / "generated", GOLDEN)
 
 
 def test_it_imports_and_its_routes_are_where_the_collections_say(awkward: Path) -> None:
@@ -67,7 +54,7 @@ def test_it_imports_and_its_routes_are_where_the_collections_say(awkward: Path) 
         [sys.executable, "-c", script], cwd=awkward, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    paths = set(__import__("json").loads(result.stdout))
+    paths = set(json.loads(result.stdout))
     assert {"/status", "/status/{router_id}", "/orders", "/fields"} <= paths
     assert {"/operations/shop/order/order", "/operations/shop/router/flow"} <= paths
 

@@ -1,14 +1,12 @@
 """Compiling the Pokemon example: golden files, determinism, --check, atomic writes, imports."""
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from golden import golden_mismatch
+from golden import assert_golden, tree
 from project_files import copy_example
 from ruff.__main__ import find_ruff_bin
 
@@ -18,17 +16,7 @@ from pulpo.validate import ProjectInvalid, validate
 
 pytestmark = pytest.mark.generation
 
-ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden" / "pokemon"  # the example's output, for reviewers
-UPDATE_GOLDEN = os.environ.get("PULPO_UPDATE_GOLDEN") == "1"
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts
-    }
 
 
 @pytest.fixture(scope="module")
@@ -39,20 +27,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_output_matches_golden_files(compiled: Path) -> None:
-    output = tree(compiled / "generated")
-    if UPDATE_GOLDEN:
-        shutil.rmtree(GOLDEN, ignore_errors=True)
-        shutil.copytree(
-            compiled / "generated", GOLDEN, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    mismatch = golden_mismatch(
-        output,
-        tree(GOLDEN),
-        golden_label=GOLDEN.relative_to(ROOT).as_posix(),
-        output_label="generated",
-    )
-    if mismatch:
-        pytest.fail(mismatch, pytrace=False)  # pytest.fail: the whole diff, never truncated
+    assert_golden(compiled / "generated", GOLDEN)
 
 
 def test_expected_modules_are_generated(compiled: Path) -> None:
