@@ -16,7 +16,6 @@ from pulpo.declare.naming import pascal_case, route_path, snake_case
 from pulpo.generate.annotations import Imports, optional, render_annotation, render_literal
 from pulpo.generate.flows import FlowsContext, build_flows_context
 from pulpo.generate.identifiers import Namespace
-from pulpo.generate.output import GENERATED_MARK
 from pulpo.generate.names import (
     ROUTE_LOCALS,
     TEMPLATE_NAMES,
@@ -26,6 +25,7 @@ from pulpo.generate.names import (
     project_classes,
     project_namespace,
 )
+from pulpo.generate.output import GENERATED_MARK
 from pulpo.validate import DataModel, Operation, ValidProject
 
 # Query parameters of the list route; a model field of the same name cannot be a filter.
