@@ -39,7 +39,9 @@ from pulpo.validate.signature import (
 from pulpo.validate.types import is_model, named_types, unsupported_reason
 
 RESERVED_FIELDS = {"id": "is reserved for the document id ('_id') in the generated API"}
-# Collections name a route prefix and a router module of the generated app.
+# The generated app's own route prefixes: a collection's CRUD routes (``/<collection>``)
+# would collide with them. Module and variable names are never the problem: every name a
+# collection gives generated code is claimed in pulpo.generate.names.
 RESERVED_COLLECTIONS = {"health", "operations", "flows", "docs", "redoc"}
 
 
@@ -186,7 +188,7 @@ def _check_model(project: Project, model: DiscoveredModel) -> Iterator[Diagnosti
     collection = model.spec.collection
     if not collection.isidentifier() or collection in RESERVED_COLLECTIONS:
         why = (
-            "is reserved by the generated app"
+            f"is reserved: the generated app serves /{collection} itself"
             if collection.isidentifier()
             else ("must be a Python identifier (it names a module of the generated app)")
         )

@@ -108,7 +108,10 @@ def test_datamodel_messages(monkeypatch: pytest.MonkeyPatch) -> None:
             "bad_models_app.other); rename one",
         ),
         (Code.DUPLICATE_COLLECTION, "Label: collection 'stickers' is already used by Sticker"),
-        (Code.INVALID_COLLECTION, "Probe: collection 'health' is reserved by the generated app"),
+        (
+            Code.INVALID_COLLECTION,
+            "Probe: collection 'health' is reserved: the generated app serves /health itself",
+        ),
         (
             Code.INVALID_COLLECTION,
             "FightLog: collection 'fight-logs' must be a Python identifier "
