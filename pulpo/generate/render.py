@@ -2,28 +2,8 @@
 
 from pathlib import PurePosixPath
 
-import jinja2
-
 from pulpo.generate.context import AppContext, header
-
-
-def environment(package: str = "pulpo") -> jinja2.Environment:
-    """The Jinja2 environment of the templates in ``package``'s ``templates`` folder.
-
-    Whitespace as a hand-written file has it, and an undefined name is an error,
-    never an empty string.
-    """
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader(package, "templates"),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # the output is Python source, not HTML
-    )
-    # ``{{ value | py }}`` writes a Python literal; ruff then normalizes its quotes.
-    env.filters["py"] = repr
-    return env
+from pulpo.templating import environment
 
 
 def render_app(context: AppContext) -> dict[PurePosixPath, str]:

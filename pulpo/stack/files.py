@@ -22,7 +22,6 @@ from typing import Any
 import jinja2
 
 from pulpo import __version__
-from pulpo.generate.render import environment as jinja_environment
 from pulpo.stack import layout, pins
 from pulpo.stack.inputs import StackInputs, copied_paths, project_requirements, stack_name
 from pulpo.stack.services import (
@@ -41,6 +40,7 @@ from pulpo.stack.services import (
     setting,
     wheelhouse_variable,
 )
+from pulpo.templating import environment as jinja_environment
 
 # Files the stack has whatever its services (the Compose files loop over the services).
 _STACK_TEMPLATES = {
