@@ -3,7 +3,7 @@
 #   make test-all   every test phase, in the testing strategy's order (unit → CLI → generation →
 #                   Docker → end-to-end), after lint, with integration (Pulpo's modules against
 #                   real servers, which unit tests never start) between generation and Docker:
-#                   lint → unit → cli → generation → integration → docker → e2e
+#                   lint → unit → cli → generation → integration → docker → e2e → reliability
 #   make bench      compile, flow-run, image-build and test-phase timings, printed as tables
 
 PYTHON ?= python3
@@ -13,7 +13,7 @@ INSTALLED := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 
 .PHONY: setup docker-engine demo test-unit test-cli test-generation test-integration test-e2e \
-	test-docker test-all lint typecheck bench clean
+	test-docker test-reliability test-all lint typecheck bench clean
 
 # Says what it installs and for how long; pip's output only when pip fails.
 $(INSTALLED): pyproject.toml scripts/setup_venv.py
@@ -42,6 +42,10 @@ test-integration: setup
 test-e2e: setup
 	$(PYTEST) -m e2e tests/e2e
 
+# Hostile input and lost writes; prints a table: cases tried, failures, writes acknowledged/found.
+test-reliability: setup
+	$(PYTEST) -m reliability tests/reliability
+
 # ruff, then mypy --strict on the package ([tool.mypy] in pyproject.toml; Pulpo ships py.typed).
 lint: setup
 	$(BIN)/ruff check pulpo tests scripts examples/pokemon/pokemon
@@ -58,7 +62,7 @@ docker-engine: setup
 test-docker: docker-engine
 	bash scripts/run_docker_tests.sh
 
-test-all: lint test-unit test-cli test-generation test-integration test-docker test-e2e
+test-all: lint test-unit test-cli test-generation test-integration test-docker test-e2e test-reliability
 
 bench: docker-engine
 	$(BIN)/python scripts/bench.py

@@ -19,6 +19,7 @@ PHASES = [
     ("integration", ["-m", "integration", "tests/integration"]),
     ("docker", ["-m", "docker", "tests/docker", "tests/e2e/test_pipeline_docker.py"]),
     ("e2e", ["-m", "e2e", "tests/e2e"]),
+    ("reliability", ["-m", "reliability", "tests/reliability"]),
 ]
 
 

@@ -1,0 +1,1 @@
+"""A small valid shop: each case next to it breaks one thing."""

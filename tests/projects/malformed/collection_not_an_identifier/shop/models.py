@@ -1,0 +1,11 @@
+"""The shop's stored documents, with one mistake."""
+
+from pydantic import BaseModel
+
+from pulpo import Index, datamodel
+
+
+
+@datamodel(collection="my products")  # expect: INVALID_COLLECTION
+class Product(BaseModel):
+    sku: str
