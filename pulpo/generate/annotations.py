@@ -9,6 +9,7 @@ import enum
 import types
 import typing
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from pulpo.generate.identifiers import Namespace
@@ -94,3 +95,42 @@ def optional(annotation: Any) -> Any:
     if type(None) in typing.get_args(stripped) or stripped is type(None):
         return stripped
     return stripped | None
+
+
+# The constraints a generated field can restate as ``Field(...)`` arguments, by the
+# attribute annotated_types (or pydantic) keeps them in.
+_CONSTRAINTS = (
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "multiple_of",
+    "min_length",
+    "max_length",
+    "pattern",
+    "max_digits",
+    "decimal_places",
+    "allow_inf_nan",
+)
+
+
+def constraint_arguments(metadata: Iterable[Any]) -> list[str]:
+    """``[Ge(ge=1), Le(le=100)]`` → ``["ge=1", "le=100"]``: a field's bounds, as source.
+
+    A generated schema (an update, an operation's request) restates the bounds of
+    the field it stands for, so its OpenAPI says what the model will accept and a
+    request out of bounds is refused where it enters, naming the field. Metadata
+    that is not a plain bound (a custom validator) cannot be written back as source;
+    it is left to the user's model, which still validates what is stored.
+    """
+    arguments = []
+    for item in metadata:
+        for name in _CONSTRAINTS:
+            value = getattr(item, name, None)
+            if value is not None and _is_plain(value):
+                arguments.append(f"{name}={value!r}")
+    return arguments
+
+
+def _is_plain(value: Any) -> bool:
+    return type(value) in (bool, int, float, str) and (type(value) is not float or value == value)
