@@ -5,13 +5,15 @@ checked later, all at once, by :mod:`pulpo.validate`, so that ``pulpo check``
 can report every problem in a project in one run.
 """
 
-from pulpo.declare.models import Index, ModelSpec, datamodel, model_spec
+from pulpo.declare.models import ROUTES, Index, ModelSpec, Route, datamodel, model_spec
 from pulpo.declare.operations import OperationSpec, operation, operation_spec
 
 __all__ = [
+    "ROUTES",
     "Index",
     "ModelSpec",
     "OperationSpec",
+    "Route",
     "datamodel",
     "model_spec",
     "operation",

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pulpo.declare import Index, OperationSpec
+from pulpo.declare import ROUTES, Index, OperationSpec, Route
 from pulpo.discover.config import ProjectConfig
 from pulpo.validate.signature import InputField
 
@@ -32,6 +32,7 @@ class ModelField:
     description: str | None
     required: bool  # no default: a stored document may still lack it
     scalar: bool  # one comparable value: an equality filter and a sort key
+    server_managed: bool = False  # operations write it: not in create and update bodies
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,16 @@ class DataModel:
     description: str
     indexes: tuple[Index, ...]
     fields: tuple[ModelField, ...]
+    routes: tuple[Route, ...] = ROUTES  # the CRUD routes the app serves, in ROUTES' order
 
     @property
     def name(self) -> str:
         return self.cls.__name__
+
+    @property
+    def writable_fields(self) -> tuple[ModelField, ...]:
+        """The fields a client may set: every field but the server-managed ones."""
+        return tuple(field for field in self.fields if not field.server_managed)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from pulpo.declare import ROUTES
 from pulpo.discover.hierarchy import build_tree, resolve_after, resolve_input, stages
 from pulpo.discover.project import DiscoveredModel, DiscoveredOperation, Project
 from pulpo.validate.model import (
@@ -66,6 +67,7 @@ def _model(model: DiscoveredModel) -> DataModel:
             description=info.description,
             required=info.is_required(),
             scalar=is_scalar(info.annotation),
+            server_managed=name in model.spec.server_managed,
         )
         for name, info in cls.model_fields.items()
     )
@@ -77,6 +79,7 @@ def _model(model: DiscoveredModel) -> DataModel:
         description=model.spec.description,
         indexes=model.spec.indexes,
         fields=fields,
+        routes=tuple(route for route in ROUTES if route in model.spec.routes),
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pydantic import BaseModel
 from pydantic.errors import PydanticUndefinedAnnotation
 
+from pulpo.declare import ROUTES
 from pulpo.declare.naming import is_name_part
 from pulpo.discover.hierarchy import (
     DependencyCycle,
@@ -205,6 +206,36 @@ def _check_model(project: Project, model: DiscoveredModel) -> Iterator[Diagnosti
                     Code.UNKNOWN_INDEX_FIELD,
                     f"{name}: index field {field_name!r} is not a field of {name}",
                 )
+    yield from _check_api_options(project, model, cls)
+
+
+def _check_api_options(
+    project: Project, model: DiscoveredModel, cls: type[BaseModel]
+) -> Iterator[Diagnostic]:
+    """``server_managed=`` names fields that have a default; ``routes=`` names CRUD routes."""
+    name = model.spec.name
+    for field_name in model.spec.server_managed:
+        field = cls.model_fields.get(field_name) if isinstance(field_name, str) else None
+        if field is None:
+            yield Diagnostic(
+                _model_location(project, model),
+                Code.UNKNOWN_SERVER_MANAGED_FIELD,
+                f"{name}: server_managed field {field_name!r} is not a field of {name}",
+            )
+        elif field.is_required() and "create" in model.spec.routes:
+            yield Diagnostic(
+                _model_location(project, model),
+                Code.SERVER_MANAGED_WITHOUT_DEFAULT,
+                f"{name}.{field_name}: a server-managed field needs a default: no request "
+                f"may set it, so a {name} created with POST starts with the default",
+            )
+    for route in model.spec.routes:
+        if route not in ROUTES:
+            yield Diagnostic(
+                _model_location(project, model),
+                Code.UNKNOWN_ROUTE,
+                f"{name}: route {route!r} is not one of {', '.join(ROUTES)}",
+            )
 
 
 def _undefined_annotation(cls: type[BaseModel]) -> str | None:

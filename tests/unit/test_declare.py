@@ -4,7 +4,7 @@ import pytest
 from pydantic import BaseModel
 
 from pulpo import Index, datamodel, operation
-from pulpo.declare import ModelSpec, OperationSpec, model_spec, operation_spec
+from pulpo.declare import ROUTES, ModelSpec, OperationSpec, model_spec, operation_spec
 
 pytestmark = pytest.mark.unit
 
@@ -84,6 +84,39 @@ def test_datamodel_description_defaults_to_the_docstring_when_only_other_options
     assert spec.collection == "trainers"
     assert spec.description == "A Pokemon trainer."
     assert isinstance(spec.indexes, tuple)
+
+
+def test_datamodel_records_server_managed_fields_and_routes_as_written() -> None:
+    @datamodel(server_managed=["team", "wins"], routes=["list", "get"])
+    class Trainer(BaseModel):
+        name: str
+        team: list[str] = []
+        wins: int = 0
+
+    @datamodel(server_managed="wins", routes="get")
+    class Rival(BaseModel):
+        wins: int = 0
+
+    @datamodel(routes=[])
+    class Secret(BaseModel):
+        code: str
+
+    trainer, rival, secret = model_spec(Trainer), model_spec(Rival), model_spec(Secret)
+    assert trainer is not None and rival is not None and secret is not None
+    assert (trainer.server_managed, trainer.routes) == (("team", "wins"), ("list", "get"))
+    assert (rival.server_managed, rival.routes) == (("wins",), ("get",))  # one name, not letters
+    assert secret.routes == ()
+
+
+def test_every_route_and_no_server_managed_field_by_default() -> None:
+    @datamodel
+    class Badge(BaseModel):
+        label: str
+
+    spec = model_spec(Badge)
+    assert spec is not None
+    assert spec.server_managed == ()
+    assert spec.routes == ROUTES == ("create", "list", "get", "update", "delete")
 
 
 def test_index_keys_and_field_names() -> None:

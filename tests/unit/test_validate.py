@@ -13,7 +13,7 @@ from project_files import write
 
 from pulpo.discover import discover
 from pulpo.discover.project import Location
-from pulpo.validate import Code, Diagnostic, diagnose
+from pulpo.validate import Code, Diagnostic, diagnose, validate
 
 pytestmark = pytest.mark.unit
 
@@ -68,6 +68,10 @@ def test_every_datamodel_problem_in_one_run() -> None:
         at(root, models, "    ratio: complex", Code.UNSUPPORTED_FIELD_TYPE),
         at(root, models, '@datamodel(collection="health")', Code.INVALID_COLLECTION),
         at(root, models, '@datamodel(collection="fight-logs")', Code.INVALID_COLLECTION),
+        at(root, models, '@datamodel(server_managed=["score"', Code.UNKNOWN_SERVER_MANAGED_FIELD),
+        # A decorator written on several lines is reported at its first line.
+        at(root, models, "on several lines", Code.SERVER_MANAGED_WITHOUT_DEFAULT, below=1),
+        at(root, models, '@datamodel(routes=["list", "read"])', Code.UNKNOWN_ROUTE),
         at(root, other, "class Badge(", Code.DUPLICATE_MODEL, below=1),
         at(root, other, "class Badge(", Code.TYPE_NAME_CLASH, below=1),
         at(root, other, '@datamodel(collection="stickers")', Code.DUPLICATE_COLLECTION),
@@ -116,6 +120,19 @@ def test_datamodel_messages(monkeypatch: pytest.MonkeyPatch) -> None:
             Code.INVALID_COLLECTION,
             "FightLog: collection 'fight-logs' must be a Python identifier "
             "(it names a module of the generated app)",
+        ),
+        (
+            Code.UNKNOWN_SERVER_MANAGED_FIELD,
+            "Scoreboard: server_managed field 'rank' is not a field of Scoreboard",
+        ),
+        (
+            Code.SERVER_MANAGED_WITHOUT_DEFAULT,
+            "Locker.owner: a server-managed field needs a default: no request may set it, "
+            "so a Locker created with POST starts with the default",
+        ),
+        (
+            Code.UNKNOWN_ROUTE,
+            "Ledger: route 'read' is not one of create, list, get, update, delete",
         ),
     }
 
@@ -728,3 +745,50 @@ def test_the_pokemon_example_has_no_problem() -> None:
     assert diagnose(project) == []
     assert len(project.models) == 3
     assert len(project.operations) == 6
+
+
+def test_server_managed_fields_and_routes_reach_the_valid_project(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "pyproject.toml": pulpo_table("managed", "managed_app"),
+            "managed_app/__init__.py": "",
+            "managed_app/models.py": """
+                from pydantic import BaseModel
+
+                from pulpo import datamodel
+
+
+                @datamodel(server_managed=["score", "rank"], routes=["delete", "get", "update"])
+                class Player(BaseModel):
+                    name: str
+                    score: int = 0
+                    rank: int = 0
+
+
+                @datamodel(server_managed="owner", routes="list")
+                class Locker(BaseModel):
+                    owner: str | None = None
+                    number: int
+
+
+                @datamodel
+                class Note(BaseModel):
+                    text: str
+            """,
+        },
+    )
+
+    player, locker, note = validate(discover(root)).models
+
+    assert [(f.name, f.server_managed) for f in player.fields] == [
+        ("name", False),
+        ("score", True),
+        ("rank", True),
+    ]
+    assert [f.name for f in player.writable_fields] == ["name"]
+    assert player.routes == ("get", "update", "delete")  # in the order the router declares them
+    assert [f.name for f in locker.writable_fields] == ["number"]  # one name, not its letters
+    assert locker.routes == ("list",)
+    assert note.routes == ("create", "list", "get", "update", "delete")
+    assert not any(f.server_managed for f in note.fields)

@@ -53,6 +53,36 @@ class FightLog(BaseModel):
     name: str
 
 
+@datamodel(server_managed=["score", "rank"])
+class Scoreboard(BaseModel):
+    """Marks a field it does not have as server-managed."""
+
+    score: int = 0
+
+
+@datamodel(
+    server_managed=["owner"],  # a decorator on several lines
+)
+class Locker(BaseModel):
+    """A server-managed field without a default: a created Locker could have no owner."""
+
+    owner: str
+
+
+@datamodel(server_managed=["owner"], routes=["get", "delete"])
+class Key(BaseModel):
+    """Fine: with no create route, nothing needs a default for the server-managed owner."""
+
+    owner: str
+
+
+@datamodel(routes=["list", "read"])
+class Ledger(BaseModel):
+    """Asks for a route that does not exist."""
+
+    amount: int
+
+
 @datamodel
 class Fine(BaseModel):
     """No problem at all."""
