@@ -36,7 +36,7 @@ def compile_project(project: ValidProject, *, check: bool = False) -> CompileRes
         root=project.root,
         packages=tuple(project.config.packages),
         has_flows=app.flows is not None,
-        list_routes=tuple(model.route for model in app.models),
+        list_routes=tuple(model.route for model in app.models if "list" in model.routes),
         operation_routes=tuple("/operations" + operation.path for operation in app.operations),
     )
     files.update(render_stack(stack))  # Dockerfiles and Compose files

@@ -6,6 +6,8 @@ imports, route paths) is decided here, from a validated project.
 
 import enum
 import math
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +15,13 @@ from pydantic.fields import FieldInfo
 
 from pulpo import __version__
 from pulpo.declare.naming import pascal_case, route_path, snake_case
-from pulpo.generate.annotations import Imports, optional, render_annotation, render_literal
+from pulpo.generate.annotations import (
+    Imports,
+    constraint_arguments,
+    optional,
+    render_annotation,
+    render_literal,
+)
 from pulpo.generate.flows import FlowsContext, build_flows_context
 from pulpo.generate.identifiers import Namespace
 from pulpo.generate.names import (
@@ -43,18 +51,36 @@ class FieldContext:
     # with a default written as a constant keeps both; any other is ``T | None = None``.
     read_type: str = ""
     read_default: str = "None"
+    server_managed: bool = False  # not in the create and update schemas
+
+
+@dataclass
+class CreateFieldContext:
+    """A field of a create schema written field by field (the model has server-managed ones).
+
+    ``arguments`` are what ``Field(...)`` is given: the default (or its factory), the
+    constraints that can be restated, the description; none at all writes a bare
+    annotation.
+    """
+
+    name: str
+    annotation: str
+    arguments: list[str]
 
 
 @dataclass(frozen=True)
 class RouteFunctions:
-    """The route functions of one datamodel (their names are also their operationIds)."""
+    """The route functions of one datamodel (their names are also their operationIds).
 
-    create: str
-    list: str
-    get: str
-    update: str  # PATCH
-    put: str
-    delete: str
+    A route the model does not serve (``@datamodel(routes=...)``) has no function: None.
+    """
+
+    create: str | None
+    list: str | None
+    get: str | None
+    update: str | None  # PATCH
+    put: str | None  # the same update, with PUT: served with "update"
+    delete: str | None
 
 
 @dataclass
@@ -76,11 +102,11 @@ class ModelContext:
     router_module: str  # generated/routers/<router_module>.py
     model: str  # the user's class, as the generated modules import it
     import_line: str  # ``from pokemon.models import Pokemon``
-    create_class: str
-    update_class: str
+    create_class: str | None  # the schema classes of the routes served; None for the others
+    update_class: str | None
     read_class: str
-    query_class: str
-    sort_key_type: str
+    query_class: str | None
+    sort_key_type: str | None
     repository_type: str  # ``Annotated[Repository[Model], Depends(...)]``, as routes declare it
     repository_dependency: str  # the function in ``dependencies.py`` that gives the repository
     functions: "RouteFunctions"
@@ -92,10 +118,52 @@ class ModelContext:
     fields: list[FieldContext]
     schema_imports: list[str]  # every import of the schema module
     names: dict[str, str]  # what the schema module's class bodies call Field, ConfigDict, ...
+    # The CRUD routes served (of pulpo.declare.ROUTES: "create", "list", "get", "update",
+    # "delete"); the router module declares only these, and imports only what they use.
+    routes: tuple[str, ...] = ()
+    # The create schema, when some fields are server-managed: it is written field by field
+    # (``create_fields``) instead of extending the model, which would accept them all.
+    create_fields: list[CreateFieldContext] | None = None
 
     @property
     def filters(self) -> list[FieldContext]:
         return [field for field in self.fields if field.filter_annotation]
+
+    @property
+    def update_fields(self) -> list[FieldContext]:
+        """The fields a client may change: the server-managed ones are left out."""
+        return [field for field in self.fields if not field.server_managed]
+
+    @property
+    def server_managed(self) -> list[str]:
+        return [field.name for field in self.fields if field.server_managed]
+
+    @property
+    def serves_items(self) -> bool:
+        """Whether a route reads or writes one document by id (and may answer 404)."""
+        return any(route in self.routes for route in ("get", "update", "delete"))
+
+    @property
+    def serves_writes(self) -> bool:
+        """Whether a route writes fields (and may answer 409 on a unique index)."""
+        return any(route in self.routes for route in ("create", "update"))
+
+    @property
+    def serves_reads(self) -> bool:
+        """Whether a route answers with the read schema."""
+        return any(route in self.routes for route in ("create", "list", "get", "update"))
+
+    @property
+    def fastapi_imports(self) -> list[str]:
+        """What the router module imports from fastapi for the routes it serves."""
+        names = ["APIRouter"]
+        if self.serves_items:
+            names.append("HTTPException")  # not_found
+        if "list" in self.routes:
+            names += ["Query", "Response"]
+        if "create" in self.routes or self.serves_items:
+            names.append("status")
+        return names
 
     @property
     def item_path(self) -> str:
@@ -179,6 +247,11 @@ class AppContext:
     # Every identifier claimed on the project's behalf (see pulpo.generate.names).
     claimed: frozenset[str] = frozenset()
 
+    @property
+    def served_models(self) -> list[ModelContext]:
+        """The models with at least one CRUD route: each has a router and a schema module."""
+        return [model for model in self.models if model.routes]
+
 
 def header(source: str) -> str:
     return (
@@ -221,6 +294,7 @@ def _model_context(
     import_line = Imports(names)
     import_line.add(model.cls.__module__, model.name)
     body = class_body_names(imports, "Any", "ConfigDict", "Field", "Mapping", "Record", "Self")
+    routes = model.routes
     fields = []
     for item in model.fields:
         filterable = item.scalar and item.name not in LIST_PARAMETERS
@@ -237,22 +311,40 @@ def _model_context(
                 sortable=item.scalar,
                 read_type=render_annotation(read_type, imports),
                 read_default=render_literal(default[0], imports) if default else "None",
+                server_managed=item.server_managed,
             )
         )
-    if any(field.sortable for field in fields):
+    sortable = any(field.sortable for field in fields)
+    if "list" in routes and sortable:
         body |= class_body_names(imports, "Literal")
+    create_fields = None
+    if "create" in routes and any(item.server_managed for item in model.fields):
+        create_fields = [
+            _create_field(item.name, model.cls.model_fields[item.name], imports)
+            for item in model.writable_fields
+        ]
     field_names = {item.name for item in model.fields}
     schema_module = schemas.claim(snake_case(model.name))
+    served = {verb: verb in routes for verb in ("create", "list", "get", "update", "delete")}
+    served["put"] = served["update"]
     functions = RouteFunctions(
         *(
             names.claim(f"{verb}_{model.collection if verb == 'list' else schema_module}")
+            if served[verb]
+            else None
             for verb in ("create", "list", "get", "update", "put", "delete")
         )
     )
-    classes = {
-        kind: names.claim(f"{model.name}{kind}")
-        for kind in ("Create", "Update", "Read", "Query", "SortKey", "Repository")
-    }
+
+    def schema_class(kind: str, wanted: bool = True) -> str | None:
+        return names.claim(f"{model.name}{kind}") if wanted else None
+
+    create_class = schema_class("Create", served["create"])
+    update_class = schema_class("Update", served["update"])
+    read_class = names.claim(f"{model.name}Read")
+    query_class = schema_class("Query", served["list"])
+    sort_key_type = schema_class("SortKey", served["list"] and sortable)
+    repository_type = names.claim(f"{model.name}Repository")  # every model's, dependencies.py
     repository_dependency = names.claim(f"{schema_module}_repository")
     route = local_scope(names, ROUTE_LOCALS)  # the route functions' parameters
     return ModelContext(
@@ -266,12 +358,12 @@ def _model_context(
         router_module=routers.claim(model.collection),
         model=local,
         import_line=import_line.lines()[0],
-        create_class=classes["Create"],
-        update_class=classes["Update"],
-        read_class=classes["Read"],
-        query_class=classes["Query"],
-        sort_key_type=classes["SortKey"],
-        repository_type=classes["Repository"],
+        create_class=create_class,
+        update_class=update_class,
+        read_class=read_class,
+        query_class=query_class,
+        sort_key_type=sort_key_type,
+        repository_type=repository_type,
         repository_dependency=repository_dependency,
         functions=functions,
         id_param=route.claim(f"{schema_module}_id"),
@@ -282,7 +374,50 @@ def _model_context(
         fields=fields,
         schema_imports=imports.lines(),
         names=body,
+        routes=routes,
+        create_fields=create_fields,
     )
+
+
+def _create_field(name: str, info: FieldInfo, imports: Imports) -> CreateFieldContext:
+    """A field of a create schema written out: the model's type, default and constraints.
+
+    The route builds the model from what the client sent (``exclude_unset``), so the
+    model's own defaults, validators and constraints apply; the schema restates them
+    for the OpenAPI. A default that cannot be written (a computed one whose factory
+    cannot be imported, a value whose ``repr`` is not source) becomes ``T | None =
+    None``: left out, the model's default fills the field.
+    """
+    arguments: list[str] = []
+    annotation = info.annotation
+    default = _constant_default(info)
+    factory = _factory_source(info, imports)
+    if default is not None:
+        arguments.append(f"default={render_literal(default[0], imports)}")
+    elif factory is not None:
+        arguments.append(f"default_factory={factory}")
+    elif not info.is_required():
+        annotation = optional(annotation)
+        arguments.append("default=None")
+    arguments += constraint_arguments(info.metadata)
+    if info.description:
+        arguments.append(f"description={info.description!r}")
+    return CreateFieldContext(name, render_annotation(annotation, imports), arguments)
+
+
+def _factory_source(info: FieldInfo, imports: Imports) -> str | None:
+    """The name a ``default_factory`` is written with (``list``, an imported function)."""
+    factory: Callable[..., Any] | None = info.default_factory
+    if factory is None or info.default_factory_takes_validated_data:
+        return None
+    module, name = getattr(factory, "__module__", None), getattr(factory, "__qualname__", "")
+    if module == "builtins" and name in ("list", "dict", "set", "frozenset", "tuple"):
+        return name
+    if not module or not name.isidentifier():  # a lambda, a nested function, a bound method
+        return None
+    if getattr(sys.modules.get(module), name, None) is not factory:
+        return None
+    return imports.add(module, name)
 
 
 def _method(name: str, attributes: set[str]) -> str:

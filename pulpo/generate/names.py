@@ -55,8 +55,9 @@ TEMPLATE_NAMES = frozenset(
         # dependencies.py
         "Annotated", "Depends", "Repository", "SettingsDep", "repository",
         # errors.py
-        "DomainError", "ErrorResponse", "JSONResponse", "Request", "Responses", "UNAVAILABLE",
-        "ValidationError",
+        "DomainError", "ErrorResponse", "HTTP_METHODS", "JSONResponse", "Match", "Mount",
+        "Request", "Responses", "UNAVAILABLE", "ValidationError", "allowed_methods",
+        "http_exception_handler",
         # flows.py
         "EXAMPLES", "FLOWS", "Flow", "NO_CACHE", "RunnerDeployment", "UsageError",
         "bind_database", "concurrently", "create_indexes", "fill", "flow", "main", "serve",

@@ -20,7 +20,7 @@ def render_app(context: AppContext) -> dict[PurePosixPath, str]:
     for package in ("routers", "schemas"):
         files[PurePosixPath(package, "__init__.py")] = render(f"app/{package}/__init__.py.jinja")
     files[PurePosixPath("routers/health.py")] = render("app/routers/health.py.jinja")
-    for model in context.models:
+    for model in context.served_models:
         files[PurePosixPath("routers", f"{model.router_module}.py")] = render(
             "app/routers/model.py.jinja", model=model
         )

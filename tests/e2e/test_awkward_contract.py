@@ -103,3 +103,33 @@ def test_operations_that_repeat_a_models_name(api: httpx.Client) -> None:
     flow = api.post("/operations/shop/router/flow", json={"type": "mesh"})
     assert flow.status_code == 200 and flow.json()["status"] == "done"
     assert api.post("/operations/shop/router/router", json={"list": 2}).status_code == 422
+
+
+def test_server_managed_fields_named_like_generated_names_and_routes_left_out(
+    api: httpx.Client,
+) -> None:
+    """Ledger: Record, status and changes are server-managed; it serves create, get and update."""
+    created = api.post("/ledgers", json={"entry": "rent"})
+    assert created.status_code == 201, created.text
+    ledger = created.json()
+    assert {key: ledger[key] for key in ("Record", "status", "changes", "tags", "note")} == {
+        "Record": 0,
+        "status": "new",
+        "changes": [],
+        "tags": [],
+        "note": "none",  # a lambda's default: filled by the model, not the create schema
+    }
+    assert ledger["opened"] == "2024-01-01"  # the model's own factory, imported
+    for body in ({"entry": "rent", "status": "done"}, {"entry": "rent", "Record": 1}):
+        refused = api.post("/ledgers", json=body)
+        assert refused.status_code == 422, body
+    assert api.post("/ledgers", json={"entry": "r"}).status_code == 422  # min_length=2
+    path = f"/ledgers/{ledger['_id']}"
+    assert api.patch(path, json={"changes": ["x"]}).status_code == 422
+    tagged = api.put(path, json={"tags": ["a"]})
+    assert tagged.status_code == 200 and tagged.json() == {**ledger, "tags": ["a"]}
+    listing = api.get("/ledgers")
+    assert listing.status_code == 405 and listing.headers["Allow"] == "POST"
+    deleting = api.delete(path)
+    assert deleting.status_code == 405 and deleting.headers["Allow"] == "GET, PATCH, PUT"
+    assert api.get("/audits").status_code == 404  # no route at all

@@ -141,20 +141,20 @@ def test_get_by_id_and_not_found(api: httpx.Client) -> None:
 
 
 def test_list_pages_filters_sorts_and_counts(api: httpx.Client) -> None:
-    trainer = unique("lister")
+    name = unique("Oddish")
     for level in (3, 9, 6, 1):
-        new_pokemon(api, name="Oddish", element="Grass", level=level, trainer=trainer)
-    response = api.get("/pokemons", params={"trainer": trainer, "sort": "-level", "limit": 2})
+        new_pokemon(api, name=name, element="Grass", level=level)
+    response = api.get("/pokemons", params={"name": name, "sort": "-level", "limit": 2})
     assert response.status_code == 200
     assert response.headers["X-Total-Count"] == "4"
     assert [p["level"] for p in response.json()] == [9, 6]
     second_page = api.get(
-        "/pokemons", params={"trainer": trainer, "sort": "level", "skip": 1, "limit": 2}
+        "/pokemons", params={"name": name, "sort": "level", "skip": 1, "limit": 2}
     ).json()
     assert [p["level"] for p in second_page] == [3, 6]
-    by_element = api.get("/pokemons", params={"trainer": trainer, "element": "Water"})
+    by_element = api.get("/pokemons", params={"name": name, "element": "Water"})
     assert by_element.json() == [] and by_element.headers["X-Total-Count"] == "0"
-    any_casing = api.get("/pokemons", params={"trainer": trainer, "element": "grass"})
+    any_casing = api.get("/pokemons", params={"name": name, "element": "grass"})
     assert any_casing.headers["X-Total-Count"] == "4"
 
 
@@ -263,6 +263,132 @@ def test_unknown_routes_and_methods_answer_json_errors(api: httpx.Client) -> Non
     for response in (api.get("/nowhere"), api.delete("/pokemons")):
         assert response.status_code in (404, 405)
         assert "detail" in response.json()
+
+
+def test_a_method_a_path_does_not_serve_is_405_allowing_every_method_it_does(
+    api: httpx.Client,
+) -> None:
+    pokemon_id = new_pokemon(api)["_id"]
+    cases = {
+        ("POST", f"/pokemons/{pokemon_id}"): "DELETE, GET, PATCH, PUT",  # four routes, one path
+        ("DELETE", "/pokemons"): "GET, POST",
+        ("GET", "/operations/pokemon/management/catch"): "POST",
+        ("POST", "/fight_results"): "GET",
+    }
+    for (method, path), allowed in cases.items():
+        response = api.request(method, path, json={})
+        assert response.status_code == 405, (method, path)
+        assert response.headers["Allow"] == allowed, (method, path)
+        assert response.json()["detail"] == "Method Not Allowed"
+    assert api.delete("/nowhere").status_code == 404  # no route on the path at all
+
+
+# --- server-managed fields and read-only models --------------------------------------------
+
+
+def registered_trainer(api: httpx.Client, mongo: object) -> tuple[str, dict[str, object]]:
+    """A trainer with one Pokemon caught, as GET /trainers/{id} answers it."""
+    name = unique("Serena")
+    caught = operation(api, "pokemon.management.catch", trainer_name=name,
+                       pokemon_name="Fennekin", element="Fire")  # fmt: skip
+    assert caught.status_code == 200, caught.text
+    stored = mongo["trainers"].find_one({"name": name})  # type: ignore[index]
+    trainer = api.get(f"/trainers/{stored['_id']}")
+    assert trainer.status_code == 200 and trainer.json()["team"] == [caught.json()["pokemon_id"]]
+    return str(stored["_id"]), trainer.json()
+
+
+def rejected_fields(response: httpx.Response) -> set[str]:
+    """The fields a 422 names as not permitted."""
+    assert response.status_code == 422, response.text
+    return {
+        str(error["loc"][-1])
+        for error in response.json()["detail"]
+        if error["type"] == "extra_forbidden"
+    }
+
+
+def test_server_managed_fields_cannot_be_written_over_http(
+    api: httpx.Client, mongo: object
+) -> None:
+    trainer_id, before = registered_trainer(api, mongo)
+    made_up = [f"{index:024x}" for index in range(10)]  # ten ids: past the six-Pokemon rule
+    path = f"/trainers/{trainer_id}"
+    assert rejected_fields(api.patch(path, json={"team": made_up})) == {"team"}
+    assert rejected_fields(api.patch(path, json={"wins": 5})) == {"wins"}
+    assert rejected_fields(api.put(path, json={"losses": 0, "box": made_up})) == {"losses", "box"}
+    # One forbidden field refuses the whole change: the allowed one is not applied either.
+    assert rejected_fields(api.patch(path, json={"badges": 3, "wins": 9})) == {"wins"}
+    assert api.get(path).json() == before
+    # What the client owns stays writable; the server-managed fields keep their values.
+    moved = api.patch(path, json={"region": "Johto", "badges": 2})
+    assert moved.status_code == 200, moved.text
+    assert moved.json() == {**before, "region": "Johto", "badges": 2}
+
+
+def test_a_created_document_starts_with_the_server_managed_defaults(api: httpx.Client) -> None:
+    name = unique("Calem")
+    forged = api.post("/trainers", json={"name": name, "team": ["x"] * 10, "wins": 99})
+    assert rejected_fields(forged) == {"team", "wins"}
+    created = api.post("/trainers", json={"name": name, "region": "Kalos"})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert (body["team"], body["box"], body["wins"], body["losses"]) == ([], [], 0, 0)
+    assert (body["region"], body["badges"]) == ("Kalos", 0)
+    # A Pokemon's trainer is set by catch only: one created or updated over HTTP is wild.
+    claimed = api.post("/pokemons", json={"name": "Eevee", "element": "Normal", "trainer": name})
+    assert rejected_fields(claimed) == {"trainer"}
+    wild = new_pokemon(api)
+    assert wild["trainer"] is None
+    assert rejected_fields(api.patch(f"/pokemons/{wild['_id']}", json={"trainer": name})) == {
+        "trainer"
+    }
+    # The create schema still applies the model's rules: bounds, and its validators.
+    assert (
+        api.post("/pokemons", json={"name": "Eevee", "element": "Normal", "level": 0}).status_code
+        == 422
+    )
+    moves = new_pokemon(api, attacks=["thunderbolt"])
+    assert moves["attacks"] == ["Thunderbolt"]
+
+
+def test_fight_results_are_read_only_and_battles_still_write_them(
+    api: httpx.Client, mongo: object
+) -> None:
+    red, blue = unique("Red"), unique("Blue")
+    for trainer, pokemon, element in ((red, "Pikachu", "Electric"), (blue, "Onix", "Rock")):
+        caught = operation(api, "pokemon.management.catch", trainer_name=trainer,
+                           pokemon_name=pokemon, element=element)  # fmt: skip
+        assert caught.status_code == 200, caught.text
+    battle = operation(api, "pokemon.battles.trainer_execute", trainer1_name=red,
+                       trainer2_name=blue, seed=7)  # fmt: skip
+    assert battle.status_code == 200, battle.text
+    outcome = battle.json()
+    listed = api.get("/fight_results", params={"trainer1": red})
+    assert listed.status_code == 200 and listed.headers["X-Total-Count"] == "1"
+    (fight,) = listed.json()
+    assert (fight["winning_trainer"], fight["losing_trainer"]) == (
+        outcome["winning_trainer"],
+        outcome["losing_trainer"],
+    )
+    assert fight["rounds"] and fight["seed"] == 7
+    assert api.get(f"/fight_results/{fight['_id']}").json() == fight
+    forged = {**fight, "winning_trainer": fight["losing_trainer"]}
+    del forged["_id"]
+    for method, path in (
+        ("POST", "/fight_results"),
+        ("PATCH", f"/fight_results/{fight['_id']}"),
+        ("PUT", f"/fight_results/{fight['_id']}"),
+        ("DELETE", f"/fight_results/{fight['_id']}"),
+    ):
+        response = api.request(method, path, json=forged)
+        assert response.status_code == 405, (method, path)
+        assert response.headers["Allow"] == "GET"
+    assert mongo["fight_results"].count_documents({"trainer1": red}) == 1  # type: ignore[index]
+    assert api.get(f"/fight_results/{fight['_id']}").json() == fight
+    winner = api.get("/trainers", params={"name": outcome["winning_trainer"]}).json()[0]
+    loser = api.get("/trainers", params={"name": outcome["losing_trainer"]}).json()[0]
+    assert (winner["wins"], winner["losses"], loser["wins"], loser["losses"]) == (1, 0, 0, 1)
 
 
 # --- operations -----------------------------------------------------------------------------

@@ -59,6 +59,35 @@ def test_it_imports_and_its_routes_are_where_the_collections_say(awkward: Path) 
     assert {"/operations/shop/order/order", "/operations/shop/router/flow"} <= paths
 
 
+def test_routes_left_out_are_not_generated(awkward: Path) -> None:
+    """Ledger serves create, get and update; Audit no route: no router, no schema module."""
+    script = (
+        "import json\n"
+        "from generated.app import app\n"
+        "schema = app.openapi()\n"
+        "print(json.dumps({path: sorted(item) for path, item in schema['paths'].items()}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=awkward, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    paths = json.loads(result.stdout)
+    assert paths["/ledgers"] == ["post"]
+    assert paths["/ledgers/{ledger_id}"] == ["get", "patch", "put"]
+    assert not any(path.startswith("/audits") for path in paths)
+    generated = awkward / "generated"
+    assert not (generated / "routers" / "audits.py").exists()
+    assert not (generated / "schemas" / "audit.py").exists()
+    assert (
+        "def audit_repository() -> Repository[Audit]:"
+        in (generated / "dependencies.py").read_text()
+    )  # operations and tests still get its repository
+    schema = (generated / "schemas" / "ledger.py").read_text()
+    assert "class LedgerQuery" not in schema and "Literal" not in schema
+    assert "opened: str = Field(default_factory=_opened)" in schema  # the model's own factory
+    assert "note: str | None = Field(default=None)" in schema  # a lambda: the model fills it
+
+
 def test_it_passes_mypy_strict(
     awkward: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

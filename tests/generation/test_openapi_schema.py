@@ -146,6 +146,39 @@ def test_read_schemas_require_every_field_a_response_holds(schema: dict[str, Any
     assert set(components["PokemonCreate"]["required"]) == {"name", "element"}
 
 
+def test_server_managed_fields_are_read_but_never_written(schema: dict[str, Any]) -> None:
+    components = schema["components"]["schemas"]
+    managed = {"team", "box", "wins", "losses"}
+    for name in ("TrainerCreate", "TrainerUpdate"):
+        assert components[name]["additionalProperties"] is False, name  # sent anyway: 422
+        assert set(components[name]["properties"]) == {"name", "region", "badges"}, name
+    assert managed <= set(components["TrainerRead"]["properties"])
+    assert managed <= set(components["TrainerRead"]["required"])
+    assert "trainer" not in components["PokemonCreate"]["properties"]
+    assert "trainer" not in components["PokemonUpdate"]["properties"]
+    assert "trainer" in components["PokemonRead"]["properties"]
+    # The create schema written field by field restates the model's defaults and bounds.
+    level = components["PokemonCreate"]["properties"]["level"]
+    assert (level["default"], level["minimum"], level["maximum"]) == (5, 1, 100)
+    assert components["TrainerCreate"]["properties"]["name"]["minLength"] == 1
+    assert components["TrainerCreate"]["required"] == ["name"]
+    # Still filters of the list route: the server writes them, anyone may read by them.
+    filters = {item["name"] for item in schema["paths"]["/trainers"]["get"]["parameters"]}
+    assert {"wins", "losses"} <= filters
+
+
+def test_only_the_routes_a_model_declares_are_in_the_schema(schema: dict[str, Any]) -> None:
+    paths = schema["paths"]
+    assert set(paths["/fight_results"]) == {"get"}  # no POST: the battle writes them
+    assert set(paths["/fight_results/{fight_result_id}"]) == {"get"}
+    components = schema["components"]["schemas"]
+    assert "FightResultCreate" not in components and "FightResultUpdate" not in components
+    ids = {operation["operationId"] for operation in operations(schema).values()}
+    assert {"list_fight_results", "get_fight_result"} <= ids
+    assert not ids & {"create_fight_result", "update_fight_result", "delete_fight_result"}
+    assert set(paths["/trainers/{trainer_id}"]) == {"get", "patch", "put", "delete"}
+
+
 def test_importing_the_app_and_the_flows_reads_no_settings_and_binds_no_database(
     pokemon_project: Path,
 ) -> None:

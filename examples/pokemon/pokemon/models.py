@@ -5,6 +5,11 @@ and nested models are the vocabulary those documents are written in. Every
 field carries a description and its constraints, because both end up in the
 generated OpenAPI schema and in the validation of every write.
 
+What the operations keep consistent is theirs alone to write: ``server_managed``
+fields are not in the create and update request bodies (a Pokemon's trainer, a
+trainer's team, box, wins and losses), and a FightResult is only read over HTTP
+(``routes=["list", "get"]``): the battle operation stores it.
+
 Names are written as the games write them (see :mod:`pokemon.vocabulary` and
 :mod:`pokemon.moves`): elements ``"Electric"``, regions ``"Kanto"``, moves
 ``"Thunderbolt"``. Requests may use any casing; what is stored is the canonical form.
@@ -19,12 +24,18 @@ from pokemon.vocabulary import Element, Region
 from pulpo import Index, datamodel
 
 
-@datamodel(indexes=[Index("name"), Index("trainer"), Index("element")])
+@datamodel(
+    indexes=[Index("name"), Index("trainer"), Index("element")],
+    server_managed=["trainer"],
+)
 class Pokemon(BaseModel):
     """A Pokemon, wild or caught by a trainer.
 
     Names are species names and are not unique: operations that take a
     ``pokemon_name`` act on the most recently created Pokemon of that name.
+    ``trainer`` is set by ``catch``, with the trainer's team or box in the same
+    operation: a Pokemon created or updated over HTTP is wild, so a request can
+    never make a Pokemon claim a trainer whose team and box do not hold it.
     """
 
     name: str = Field(min_length=1, description="Species name, e.g. 'Charmander'.")
@@ -48,12 +59,23 @@ class Pokemon(BaseModel):
         return [canonical_move(name) for name in attacks]
 
 
-@datamodel(indexes=[Index("name", unique=True)])
+@datamodel(
+    indexes=[Index("name", unique=True)],
+    server_managed=["team", "box", "wins", "losses"],
+)
 class Trainer(BaseModel):
     """A Pokemon trainer: a team of at most six Pokemon, and a box for the others.
 
     A trainer exists from their first catch or their registration, whichever
     comes first; the region stays unset until they register.
+
+    The team and the box are filled by ``catch`` (at most six in the team, checked
+    atomically), wins and losses by the battle operation: those are server-managed,
+    and a request that sets one is refused (422). The region and the badges stay the
+    client's to write: a region is the trainer's own answer, which ``trainer_create``
+    records (and will not change silently on a second registration); no operation and
+    no other document depends on it, so a PATCH that moves a trainer to Johto breaks
+    nothing. Nothing awards badges yet, so only a client can.
     """
 
     name: str = Field(min_length=1, description="The trainer's unique name.")
@@ -88,9 +110,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@datamodel
+@datamodel(routes=["list", "get"])
 class FightResult(BaseModel):
-    """The record of a battle between two trainers, replayable from its seed."""
+    """The record of a battle between two trainers, replayable from its seed.
+
+    Read-only over HTTP (``GET /fight_results`` and ``GET /fight_results/{id}``): the
+    battle operation writes it, with the winner's wins and the loser's losses.
+    """
 
     trainer1: str = Field(description="The challenging trainer.")
     trainer2: str = Field(description="The challenged trainer.")

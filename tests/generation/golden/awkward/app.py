@@ -18,15 +18,15 @@ from pulpo.data import connection
 from pulpo.errors import DatabaseUnavailable
 from pydantic import BaseModel
 
-from awkward_app.models import Field_, Order, Router
+from awkward_app.models import Audit, Field_, Ledger, Order, Router
 
 from .errors import install_error_handlers
-from .routers import fields, flows, health, operations, orders, status_
+from .routers import fields, flows, health, ledgers, operations, orders, status_
 from .settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
-DATAMODELS: list[type[BaseModel]] = [Router, Order, Field_]
+DATAMODELS: list[type[BaseModel]] = [Router, Order, Field_, Ledger, Audit]
 INDEX_RETRY_SECONDS = 2.0
 
 
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(status_.router)
     app.include_router(orders.router)
     app.include_router(fields.router)
+    app.include_router(ledgers.router)
     app.include_router(operations.router)
     app.include_router(flows.router)
     return app

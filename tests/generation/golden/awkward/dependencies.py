@@ -22,7 +22,7 @@ from typing import Annotated
 from fastapi import Depends
 from pulpo.data import Repository, repository
 
-from awkward_app.models import Field_, Order, Router
+from awkward_app.models import Audit, Field_, Ledger, Order, Router
 
 from .settings import Settings, get_settings
 
@@ -52,3 +52,19 @@ def field__repository() -> Repository[Field_]:
 
 
 Field_Repository = Annotated[Repository[Field_], Depends(field__repository)]
+
+
+def ledger_repository() -> Repository[Ledger]:
+    """Ledger documents, in the ``ledgers`` collection."""
+    return repository(Ledger)
+
+
+LedgerRepository = Annotated[Repository[Ledger], Depends(ledger_repository)]
+
+
+def audit_repository() -> Repository[Audit]:
+    """Audit documents, in the ``audits`` collection."""
+    return repository(Audit)
+
+
+AuditRepository = Annotated[Repository[Audit], Depends(audit_repository)]

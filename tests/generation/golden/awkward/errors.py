@@ -9,10 +9,13 @@ so the OpenAPI schema lists every status a client may see.
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
 from pulpo.errors import DatabaseUnavailable, DomainError
 from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +34,28 @@ UNAVAILABLE: Responses = {
 }
 
 
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route serves on the request's path: the ``Allow`` of its 405.
+
+    Each method is tried on the app's routes as a request with it would be routed
+    (``matches``, the one API every kind of route has); mounted apps answer their own.
+    """
+    routes = [
+        route for route in request.app.router.routes if not isinstance(route, Mount)
+    ]
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in routes
+        )
+    ]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map domain errors to their status codes, and never answer with a bare traceback."""
 
@@ -45,6 +70,18 @@ def install_error_handlers(app: FastAPI) -> None:
         request: Request, error: DatabaseUnavailable
     ) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": error.detail})
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        allowed = allowed_methods(request) if error.status_code == 405 else []
+        if allowed:
+            # Starlette's Allow names the first route on the path only; a path several
+            # routes serve (GET, PATCH, PUT and DELETE on /pokemons/{id}) allows them all.
+            headers = {"Allow": ", ".join(allowed)}
+            return JSONResponse(
+                status_code=405, content={"detail": error.detail}, headers=headers
+            )
+        return await http_exception_handler(request, error)
 
     @app.exception_handler(ValidationError)
     async def invalid_document(

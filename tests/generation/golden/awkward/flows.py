@@ -32,7 +32,7 @@ from pulpo.flows import concurrently, fill, step, store_result
 from pydantic import BaseModel
 
 import awkward_app.shop
-from awkward_app.models import Field_, Order, Router
+from awkward_app.models import Audit, Field_, Ledger, Order, Router
 from awkward_app.shop import Receipt
 
 from .schemas.flows import (
@@ -51,7 +51,7 @@ from .settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-DATAMODELS: list[type[BaseModel]] = [Router, Order, Field_]
+DATAMODELS: list[type[BaseModel]] = [Router, Order, Field_, Ledger, Audit]
 
 
 def bind_database() -> None:

@@ -50,3 +50,28 @@ class Field_(BaseModel):
     """A model named like pydantic's Field, escaped as users escape keywords."""
 
     value: int = 0
+
+
+def _opened() -> str:
+    """A default factory defined in the module: the create schema imports it."""
+    return "2024-01-01"
+
+
+@datamodel(server_managed=["Record", "status", "changes"], routes=["create", "get", "update"])
+class Ledger(BaseModel):
+    """Server-managed fields named like the schema module's own names; no list, no delete."""
+
+    entry: str = Field(min_length=2, description="What was booked.")
+    Record: int = Field(default=0, description="Server-managed, named like pulpo.Record.")
+    status: Status = Status.NEW
+    changes: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    opened: str = Field(default_factory=_opened)
+    note: str = Field(default_factory=lambda: "none")
+
+
+@datamodel(routes=[])
+class Audit(BaseModel):
+    """Stored by operations only: no route at all, so no router and no schema module."""
+
+    event: str

@@ -2,8 +2,8 @@
 # Do not edit: change the project and run `pulpo compile`.
 """CRUD routes for FightResult documents, stored in the ``fight_results`` collection.
 
-``PATCH`` and ``PUT`` both change only the fields they are given: ``PUT`` is the
-same partial update, for clients that update with PUT.
+Only the routes FightResult declares are served (list, get); a request
+to another answers 405, with the methods its path allows in ``Allow``, or 404.
 """
 
 from typing import Annotated
@@ -11,27 +11,17 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pulpo.data import sort_order
 
-from pokemon.models import FightResult
-
 from ..dependencies import FightResultRepository
 from ..errors import UNAVAILABLE, ErrorResponse, Responses
 from ..schemas.fight_result import (
-    FightResultCreate,
     FightResultQuery,
     FightResultRead,
-    FightResultUpdate,
 )
 
 router = APIRouter(prefix="/fight_results", tags=["FightResult"])
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No FightResult has this id."},
-}
-CONFLICT: Responses = {
-    409: {
-        "model": ErrorResponse,
-        "description": "A value a unique index covers is already taken.",
-    },
 }
 TOTAL_COUNT: Responses = {
     200: {
@@ -49,17 +39,6 @@ def not_found(fight_result_id: str) -> HTTPException:
     return HTTPException(
         status.HTTP_404_NOT_FOUND, f"FightResult {fight_result_id!r} not found"
     )
-
-
-@router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT | UNAVAILABLE)
-async def create_fight_result(
-    fight_result: FightResultCreate, repository: FightResultRepository
-) -> FightResultRead:
-    """Store a new FightResult and return it with its id."""
-    record = await repository.insert(
-        FightResult.model_validate(fight_result.model_dump())
-    )
-    return FightResultRead.from_record(record)
 
 
 @router.get("", responses=TOTAL_COUNT | UNAVAILABLE)
@@ -86,37 +65,3 @@ async def get_fight_result(
     if document is None:
         raise not_found(fight_result_id)
     return FightResultRead.from_document(document)
-
-
-@router.patch("/{fight_result_id}", responses=NOT_FOUND | CONFLICT | UNAVAILABLE)
-async def update_fight_result(
-    fight_result_id: str, changes: FightResultUpdate, repository: FightResultRepository
-) -> FightResultRead:
-    """Change the given fields only; the updated document must still be a valid FightResult."""
-    record = await repository.update(
-        fight_result_id, changes.model_dump(exclude_unset=True)
-    )
-    if record is None:
-        raise not_found(fight_result_id)
-    return FightResultRead.from_record(record)
-
-
-@router.put("/{fight_result_id}", responses=NOT_FOUND | CONFLICT | UNAVAILABLE)
-async def put_fight_result(
-    fight_result_id: str, changes: FightResultUpdate, repository: FightResultRepository
-) -> FightResultRead:
-    """The partial update of ``PATCH``, sent with PUT: fields left out keep their values."""
-    return await update_fight_result(fight_result_id, changes, repository)
-
-
-@router.delete(
-    "/{fight_result_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=NOT_FOUND | UNAVAILABLE,
-)
-async def delete_fight_result(
-    fight_result_id: str, repository: FightResultRepository
-) -> None:
-    """Delete one FightResult by id."""
-    if not await repository.delete(fight_result_id):
-        raise not_found(fight_result_id)

@@ -4,6 +4,8 @@
 
 ``PATCH`` and ``PUT`` both change only the fields they are given: ``PUT`` is the
 same partial update, for clients that update with PUT.
+
+Server-managed, written by operations and never by a request: trainer.
 """
 
 from typing import Annotated
@@ -53,8 +55,10 @@ def not_found(pokemon_id: str) -> HTTPException:
 async def create_pokemon(
     pokemon: PokemonCreate, repository: PokemonRepository
 ) -> PokemonRead:
-    """Store a new Pokemon and return it with its id."""
-    record = await repository.insert(Pokemon.model_validate(pokemon.model_dump()))
+    """Store a new Pokemon (its server-managed fields at their defaults) and return it with its id."""
+    record = await repository.insert(
+        Pokemon.model_validate(pokemon.model_dump(exclude_unset=True))
+    )
     return PokemonRead.from_record(record)
 
 

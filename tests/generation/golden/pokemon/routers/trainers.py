@@ -4,6 +4,8 @@
 
 ``PATCH`` and ``PUT`` both change only the fields they are given: ``PUT`` is the
 same partial update, for clients that update with PUT.
+
+Server-managed, written by operations and never by a request: team, box, wins, losses.
 """
 
 from typing import Annotated
@@ -53,8 +55,10 @@ def not_found(trainer_id: str) -> HTTPException:
 async def create_trainer(
     trainer: TrainerCreate, repository: TrainerRepository
 ) -> TrainerRead:
-    """Store a new Trainer and return it with its id."""
-    record = await repository.insert(Trainer.model_validate(trainer.model_dump()))
+    """Store a new Trainer (its server-managed fields at their defaults) and return it with its id."""
+    record = await repository.insert(
+        Trainer.model_validate(trainer.model_dump(exclude_unset=True))
+    )
     return TrainerRead.from_record(record)
 
 

@@ -13,36 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from pokemon.models import FightResult, Round
 
 
-class FightResultCreate(FightResult):
-    """A new FightResult: every field of the model, and nothing else."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class FightResultUpdate(BaseModel):
-    """A partial update: only the fields given are changed, then the whole document is validated."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    trainer1: str | None = Field(default=None, description="The challenging trainer.")
-    trainer2: str | None = Field(default=None, description="The challenged trainer.")
-    winning_trainer: str | None = Field(
-        default=None, description="The trainer whose team still stood at the end."
-    )
-    losing_trainer: str | None = Field(
-        default=None, description="The trainer whose whole team fainted."
-    )
-    seed: int | None = Field(
-        default=None, description="Random seed the battle was simulated with."
-    )
-    rounds: list[Round] | None = Field(
-        default=None, description="Every attack, in order."
-    )
-    created_at: datetime | None = Field(
-        default=None, description="When the battle took place."
-    )
-
-
 class FightResultRead(BaseModel):
     """A stored FightResult, with its document id; every field is always in a response.
 

@@ -13,14 +13,36 @@ from pokemon.models import Pokemon
 from pokemon.vocabulary import Element
 
 
-class PokemonCreate(Pokemon):
-    """A new Pokemon: every field of the model, and nothing else."""
+class PokemonCreate(BaseModel):
+    """A new Pokemon: every field but those the server manages (trainer).
+
+    The Pokemon is built from what was sent, so the model's own defaults,
+    validators and constraints apply; the server-managed fields start with their defaults.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
+    name: str = Field(min_length=1, description="Species name, e.g. 'Charmander'.")
+    element: Element = Field(description="The Pokemon's elemental type, e.g. 'Fire'.")
+    level: int = Field(default=5, ge=1, le=100, description="Level, from 1 to 100.")
+    experience: int = Field(
+        default=0, ge=0, description="Total experience points earned."
+    )
+    health: int = Field(default=40, ge=1, description="Maximum hit points.")
+    attack: int = Field(default=10, ge=1, description="Strength of its attacks.")
+    defense: int = Field(default=10, ge=1, description="Resistance to attacks.")
+    speed: int = Field(default=10, ge=1, description="Who strikes first in a battle.")
+    attacks: list[str] = Field(
+        default=[],
+        description="Names of the moves it knows, e.g. ['Scratch', 'Ember']. A move's power and element come from the table of moves; a move not in it is still kept.",
+    )
+
 
 class PokemonUpdate(BaseModel):
-    """A partial update: only the fields given are changed, then the whole document is validated."""
+    """A partial update: only the fields given are changed, then the whole document is validated.
+
+    The fields the server manages (trainer) are not among them.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -43,9 +65,6 @@ class PokemonUpdate(BaseModel):
     attacks: list[str] | None = Field(
         default=None,
         description="Names of the moves it knows, e.g. ['Scratch', 'Ember']. A move's power and element come from the table of moves; a move not in it is still kept.",
-    )
-    trainer: str | None = Field(
-        default=None, description="Name of its trainer; null if wild."
     )
 
 

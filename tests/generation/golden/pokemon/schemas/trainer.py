@@ -13,14 +13,28 @@ from pokemon.models import Trainer
 from pokemon.vocabulary import Region
 
 
-class TrainerCreate(Trainer):
-    """A new Trainer: every field of the model, and nothing else."""
+class TrainerCreate(BaseModel):
+    """A new Trainer: every field but those the server manages (team, box, wins, losses).
+
+    The Trainer is built from what was sent, so the model's own defaults,
+    validators and constraints apply; the server-managed fields start with their defaults.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
+    name: str = Field(min_length=1, description="The trainer's unique name.")
+    region: Region | None = Field(
+        default=None,
+        description="The region the trainer registered from; null until then.",
+    )
+    badges: int = Field(default=0, ge=0, description="Gym badges earned.")
+
 
 class TrainerUpdate(BaseModel):
-    """A partial update: only the fields given are changed, then the whole document is validated."""
+    """A partial update: only the fields given are changed, then the whole document is validated.
+
+    The fields the server manages (team, box, wins, losses) are not among them.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -29,15 +43,7 @@ class TrainerUpdate(BaseModel):
         default=None,
         description="The region the trainer registered from; null until then.",
     )
-    team: list[str] | None = Field(
-        default=None, description="Ids of the team's Pokemon (at most six)."
-    )
-    box: list[str] | None = Field(
-        default=None, description="Ids of the Pokemon caught while the team was full."
-    )
     badges: int | None = Field(default=None, description="Gym badges earned.")
-    wins: int | None = Field(default=None, description="Battles won.")
-    losses: int | None = Field(default=None, description="Battles lost.")
 
 
 class TrainerRead(BaseModel):

@@ -1,0 +1,13 @@
+"""The shop's stored documents, with one mistake."""
+
+from pydantic import BaseModel
+
+from pulpo import Index, datamodel
+
+
+@datamodel(indexes=[Index("sku", unique=True)], server_managed=["stock"])  # expect: UNKNOWN_SERVER_MANAGED_FIELD
+class Product(BaseModel):
+    """Something the shop sells."""
+
+    sku: str
+    price: int = 0
