@@ -20,6 +20,10 @@ pydantic model         document (nested)
 anything else unknown  its JSON form per pydantic (``Url``, ``Path``, IPs: strings)
 =====================  =========================================================
 
+What BSON cannot store at all, an integer beyond 64 bits or a decimal beyond
+``Decimal128``, raises pydantic's ``ValidationError`` where it is found (the API
+answers 422), instead of the driver's ``OverflowError`` (a 500).
+
 Reading back is plain ``model_validate``: pydantic turns every stored form into
 the declared type again. Only ``Decimal128`` needs help, see :func:`from_document`.
 
@@ -41,7 +45,7 @@ from uuid import UUID
 
 from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
 from pydantic import BaseModel, ValidationError
-from pydantic_core import to_jsonable_python
+from pydantic_core import InitErrorDetails, PydanticCustomError, to_jsonable_python
 
 from pulpo.errors import Conflict
 
@@ -81,10 +85,12 @@ class StoredDocumentError(Conflict):
 
 
 def to_document(item: BaseModel) -> dict[str, Any]:
-    """The BSON-safe document that stores ``item`` (computed fields are not stored)."""
-    computed = set(type(item).model_computed_fields)
-    data = item.model_dump(mode="python", by_alias=False, exclude=computed or None)
-    document = to_bson_value(data)
+    """The BSON-safe document that stores ``item`` (computed fields are not stored).
+
+    Raises pydantic's ``ValidationError`` (a 422 in the API) for a value BSON cannot
+    store, see :func:`to_bson_value`.
+    """
+    document = to_bson_value(_fields(item))
     assert isinstance(document, dict)
     return document
 
@@ -94,12 +100,45 @@ def to_bson_value(value: Any) -> Any:
 
     Used for documents, and for the values in query filters and update documents,
     so that ``{"kind": Kind.FIRE}`` or ``{"$set": {"born": date(2024, 1, 2)}}`` work.
+    A value BSON cannot store (an integer beyond 64 bits, a decimal beyond 128)
+    raises pydantic's ``ValidationError``, located where the value is, rather than
+    an encoding error from the driver.
     """
+    try:
+        return _bson(value)
+    except _Unstorable as error:
+        raise error.validation_error() from None
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+class _Unstorable(Exception):
+    """A value BSON cannot store; its location grows as it propagates out of containers."""
+
+    def __init__(self, value: Any, kind: str | PydanticCustomError, context: dict[str, Any]):
+        super().__init__(value)
+        self.value, self.kind, self.context = value, kind, context
+        self.loc: list[str | int] = []
+
+    def validation_error(self) -> ValidationError:
+        problem: InitErrorDetails = {
+            "type": self.kind,
+            "loc": tuple(self.loc),
+            "input": self.value,
+            "ctx": self.context,
+        }
+        return ValidationError.from_exception_data("document", [problem])
+
+
+def _bson(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, Enum):
-        return to_bson_value(value.value)
+        return _bson(value.value)
     if isinstance(value, _NATIVE):
+        if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+            raise _Unstorable(*_int_beyond(value))
         return value
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
@@ -110,23 +149,55 @@ def to_bson_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         try:
             return Decimal128(value)
-        except ArithmeticError as error:  # more than 34 digits, or out of range
-            raise ValueError(f"{value} does not fit MongoDB's 128-bit decimal") from error
+        except ArithmeticError:  # more than 34 digits, or out of range
+            raise _Unstorable(value, _DECIMAL128, {}) from None
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, BaseModel):
-        return to_document(value)
+        return _bson(_fields(value))
     if isinstance(value, Mapping):
-        return {_key(key): to_bson_value(item) for key, item in value.items()}
+        document = {}
+        for key, item in value.items():
+            try:
+                document[_key(key)] = _bson(item)
+            except _Unstorable as error:
+                error.loc.insert(0, str(key))
+                raise
+        return document
     if isinstance(value, set | frozenset):
-        items = [to_bson_value(item) for item in value]
+        items = [_bson(item) for item in value]
         try:
             return sorted(items)
         except TypeError:
             return items
     if isinstance(value, list | tuple):
-        return [to_bson_value(item) for item in value]
+        converted = []
+        for index, item in enumerate(value):
+            try:
+                converted.append(_bson(item))
+            except _Unstorable as error:
+                error.loc.insert(0, index)
+                raise
+        return converted
     return to_jsonable_python(value)
+
+
+_DECIMAL128 = PydanticCustomError(
+    "decimal128",
+    "Decimal should fit MongoDB's 128-bit decimal: 34 digits, exponent from -6176 to 6111",
+)
+
+
+def _int_beyond(value: int) -> tuple[int, str, dict[str, int]]:
+    """What a 422 says of an integer beyond BSON's 64 bits: pydantic's bound error."""
+    if value > INT64_MAX:
+        return value, "less_than_equal", {"le": INT64_MAX}
+    return value, "greater_than_equal", {"ge": INT64_MIN}
+
+
+def _fields(item: BaseModel) -> dict[str, Any]:
+    computed = set(type(item).model_computed_fields)
+    return item.model_dump(mode="python", by_alias=False, exclude=computed or None)
 
 
 def from_document(model: type[M], document: Mapping[str, Any]) -> M:
@@ -189,7 +260,7 @@ def document_fields(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _key(key: Any) -> str:
-    key = to_bson_value(key)
+    key = _bson(key)
     return key if isinstance(key, str) else str(key)
 
 
