@@ -1,0 +1,69 @@
+"""HTTP: what stands between a client and a generated app's routes.
+
+No input from a client may produce a 5xx, hold the app, or reach MongoDB as
+something other than data. Each module holds one idea:
+
+- :mod:`~pulpo.http.methods`: ``HEAD`` on every ``GET`` route, ``HEAD`` in ``Allow``;
+- :mod:`~pulpo.http.overload`: at most so many requests at once, 503 + ``Retry-After`` beyond;
+- :mod:`~pulpo.http.limits`: 413 for a body over the limit, before it is read;
+- :mod:`~pulpo.http.routes`: ``JSONRoute``, the generated routers' route class: query
+  strings of UTF-8 (422), bodies of JSON only (415), parsed strictly, once (422);
+- :mod:`~pulpo.http.values`: the rules on every value of a body (64-bit integers,
+  finite numbers, bounded lengths, keys MongoDB reads as names);
+- :mod:`~pulpo.http.errors`: error bodies of bounded size, 413 for what MongoDB
+  finds too large;
+- :mod:`~pulpo.http.openapi`: the schema states those limits;
+- :mod:`~pulpo.http.settings`: the limits, from the app's settings.
+
+A generated app calls :func:`install` once, in ``create_app``.
+"""
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+
+from pulpo.http.errors import HANDLERS
+from pulpo.http.limits import BodyLimit
+from pulpo.http.methods import HeadAsGet
+from pulpo.http.openapi import document_limits
+from pulpo.http.overload import InFlightLimit
+from pulpo.http.routes import JSONRoute
+from pulpo.http.settings import STATE_KEY, HTTPSettings, Limits, LimitsSource
+
+__all__ = ["HTTPSettings", "JSONRoute", "Limits", "install"]
+
+
+def install(app: FastAPI, settings: Callable[[], HTTPSettings]) -> None:
+    """Put Pulpo's HTTP layers around ``app``; ``settings()`` is read on the first request.
+
+    The layers, outermost first (the order matters; a new layer goes where its
+    reason puts it, in the list below):
+
+    1. ``HeadAsGet``: a ``HEAD`` is served as its ``GET``, body dropped. Outermost, so
+       that every layer inside sees a plain ``GET`` and no answer to a ``HEAD``, a 503
+       or a 413 included, carries a body. (Headers every answer needs, CORS or
+       security headers, go before it, so that the 503s and 413s below get them too.)
+    2. ``InFlightLimit``: a request beyond the limit costs nothing but its wait for a
+       slot: 503 with ``Retry-After`` before anything is read or checked.
+       (Authentication goes after it, so that a flood of bad credentials is bounded
+       too, and before the body is read, so that a stranger's body is never read.)
+    3. ``BodyLimit``: before anything reads the body, 413 for one over the limit.
+       (What needs the body, such as idempotency keys, goes after it.)
+
+    Then the app: its exception handlers (here: 422 with bounded errors, 413 for
+    documents MongoDB finds too large) and its routes, whose ``JSONRoute`` reads the
+    query and the body. The OpenAPI schema documents the limits.
+    """
+    limits = LimitsSource(settings)
+    setattr(app.state, STATE_KEY, limits)
+    layers = [  # outermost first
+        Middleware(HeadAsGet),
+        Middleware(InFlightLimit, limits=limits),
+        Middleware(BodyLimit, limits=limits),
+    ]
+    for layer in reversed(layers):  # add_middleware puts the last one added outermost
+        app.add_middleware(layer.cls, *layer.args, **layer.kwargs)
+    for error, handler in HANDLERS.items():
+        app.add_exception_handler(error, handler)
+    document_limits(app, limits)

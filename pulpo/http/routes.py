@@ -1,0 +1,152 @@
+"""How a generated route reads its request: a query string of UTF-8, a body of strict JSON.
+
+The routers of a generated app are ``APIRouter(..., route_class=JSONRoute)``. Before
+FastAPI validates anything, a :class:`JSONRoute`
+
+1. refuses a query string that is not UTF-8 once percent-decoded (422);
+2. on a route that takes a body, refuses one that is not JSON: ``Content-Type`` must
+   be ``application/json`` or ``application/*+json`` (415);
+3. parses the body once, strictly (pydantic's parser: no ``NaN`` or ``Infinity``, no
+   lone surrogate, no invalid UTF-8, at most 200 levels deep) and checks it against
+   the rules of :mod:`pulpo.http.values` (422 listing what breaks them);
+4. hands FastAPI the parsed body, which it validates against the route's model.
+
+So a body is parsed once and validated once. Routes that take a body also declare
+413 and 415 in the OpenAPI schema.
+"""
+
+import email.message
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import TypeAdapter
+from pydantic_core import from_json
+from starlette.requests import ClientDisconnect
+
+from pulpo.http.settings import limits_of
+from pulpo.http.values import json_errors, query_errors
+
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorResponse"}
+"""The error body every generated app declares (``generated/errors.py``)."""
+
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {
+        "description": "The body is larger than the server takes (PULPO_MAX_BODY_BYTES), "
+        "or the document larger than MongoDB stores.",
+        "content": {"application/json": {"schema": ERROR_SCHEMA}},
+    },
+    415: {
+        "description": "The body is not JSON (Content-Type application/json).",
+        "content": {"application/json": {"schema": ERROR_SCHEMA}},
+    },
+}
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class JSONRoute(APIRoute):
+    """A route whose query string and JSON body are read strictly (see the module)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self.declared_lengths = (0, 0)
+        if self.body_field is not None:
+            self.responses = {**BODY_ERRORS, **self.responses}
+            self.declared_lengths = declared_lengths(self.body_field.field_info.annotation)
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+        reads_body = self.body_field is not None
+
+        async def read_strictly(request: Request) -> Response:
+            errors = query_errors(request.scope.get("query_string", b""))
+            if errors:
+                raise RequestValidationError(errors)
+            if reads_body:
+                request = await self._parsed(request)
+            return await handler(request)
+
+        return read_strictly
+
+    async def _parsed(self, request: Request) -> Request:
+        strict = ParsedRequest(request.scope, request.receive)
+        try:
+            body = await strict.body()
+        except ClientDisconnect:
+            raise HTTPException(400, "The client left before sending the whole body") from None
+        if not body:
+            return strict  # FastAPI says what is missing
+        content_type = request.headers.get("content-type")
+        if not is_json(content_type):
+            sent = f"not {content_type!r}" if content_type else "no Content-Type was sent"
+            raise HTTPException(415, f"Send the body as JSON (application/json); {sent[:80]}")
+        try:
+            value = from_json(body, allow_inf_nan=False)
+        except ValueError as error:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "json_invalid",
+                        "loc": ("body",),
+                        "msg": "JSON decode error",
+                        "ctx": {"error": str(error)[:200]},
+                    }
+                ]
+            ) from None
+        limits = limits_of(request.app)
+        strings, items = self.declared_lengths
+        errors = json_errors(
+            value,
+            max_string_length=max(limits.max_string_length, strings),
+            max_items=max(limits.max_items, items),
+        )
+        if errors:
+            raise RequestValidationError(errors)
+        strict.parsed = value
+        return strict
+
+
+class ParsedRequest(Request):
+    """A request whose JSON body was already parsed: ``json()`` returns it."""
+
+    parsed: Any = None
+
+    async def json(self) -> Any:
+        return self.parsed
+
+
+def is_json(content_type: str | None) -> bool:
+    """Whether a ``Content-Type`` is JSON, as FastAPI decides it."""
+    if not content_type:
+        return False
+    message = email.message.Message()
+    message["content-type"] = content_type
+    if message.get_content_maintype() != "application":
+        return False
+    subtype = message.get_content_subtype()
+    return subtype == "json" or subtype.endswith("+json")
+
+
+def declared_lengths(annotation: Any) -> tuple[int, int]:
+    """The largest ``maxLength`` of a string and ``maxItems`` of an array ``annotation`` declares.
+
+    A field whose model allows longer values than the app's limits keeps what
+    its model says: the route's limits are raised to the largest declared ones.
+    """
+    schema = TypeAdapter(annotation).json_schema()
+    strings, items = 0, 0
+    pending: list[Any] = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("maxLength"), int):
+                strings = max(strings, node["maxLength"])
+            if isinstance(node.get("maxItems"), int):
+                items = max(items, node["maxItems"])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return strings, items
