@@ -48,8 +48,8 @@ TEMPLATE_NAMES = frozenset(
         "APIRoute", "AsyncIterator", "BaseModel", "DATAMODELS", "DatabaseUnavailable",
         "FastAPI", "FastAPIOffline", "INDEX_RETRY_SECONDS", "Settings", "app", "app_settings",
         "asynccontextmanager", "asyncio", "connection", "create_app",
-        "create_indexes_when_reachable", "get_settings", "install_error_handlers", "lifespan",
-        "logger", "logging", "operation_id",
+        "create_indexes_when_reachable", "get_settings", "http", "install_error_handlers",
+        "lifespan", "logger", "logging", "operation_id",
         # the routers and schemas packages: the modules every app has
         "flows", "health", "operations",
         # dependencies.py
@@ -57,13 +57,13 @@ TEMPLATE_NAMES = frozenset(
         # errors.py
         "DomainError", "ErrorResponse", "HTTP_METHODS", "JSONResponse", "Match", "Mount",
         "Request", "Responses", "UNAVAILABLE", "ValidationError", "allowed_methods",
-        "http_exception_handler",
+        "bounded_errors", "bounded_text", "http_exception_handler",
         # flows.py
         "EXAMPLES", "FLOWS", "Flow", "NO_CACHE", "RunnerDeployment", "UsageError",
         "bind_database", "concurrently", "create_indexes", "fill", "flow", "main", "serve",
         "step", "store_result", "task",
         # routers/<collection>.py
-        "APIRouter", "CONFLICT", "HTTPException", "NOT_FOUND", "Query", "Response",
+        "APIRouter", "CONFLICT", "HTTPException", "JSONRoute", "NOT_FOUND", "Query", "Response",
         "TOTAL_COUNT", "not_found", "router", "sort_order", "status",
         # routers/flows.py
         "DEPLOYMENT", "FlowRun", "FlowRunStarted", "PREFECT_ERRORS", "RETRY_PAUSES",

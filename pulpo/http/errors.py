@@ -34,7 +34,7 @@ TOO_LARGE_CODES = frozenset({10334, 17419, 17420})
 """MongoDB's codes for a document, or an update's result, over its size limit."""
 
 
-def short(text: str, limit: int = MAX_DETAIL) -> str:
+def bounded_text(text: str, limit: int = MAX_DETAIL) -> str:
     """``text`` cut to ``limit`` characters (with an ellipsis), and writable as UTF-8."""
     if len(text) > limit:
         text = text[: limit - 1] + "…"
@@ -52,16 +52,18 @@ def bounded_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if len(bounded) == MAX_ERRORS:
             break
         item: dict[str, Any] = {
-            "type": short(str(error.get("type", "value_error")), MAX_TEXT),
+            "type": bounded_text(str(error.get("type", "value_error")), MAX_TEXT),
             "loc": [_part(part) for part in list(error.get("loc", ()))[:MAX_LOCATION]],
-            "msg": short(str(error.get("msg", "")), MAX_MESSAGE),
+            "msg": bounded_text(str(error.get("msg", "")), MAX_MESSAGE),
         }
         if "input" in error and _scalar(error["input"]):
             item["input"] = _value(error["input"])
         context = error.get("ctx")
         if isinstance(context, Mapping) and context:
             item["ctx"] = {
-                short(str(key), MAX_TEXT): _value(value) if _scalar(value) else short(str(value))
+                bounded_text(str(key), MAX_TEXT): _value(value)
+                if _scalar(value)
+                else bounded_text(str(value))
                 for key, value in list(context.items())[:MAX_LOCATION]
             }
         bounded.append(item)
@@ -69,7 +71,7 @@ def bounded_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _part(part: Any) -> str | int:
-    return part if isinstance(part, int) else short(str(part), MAX_TEXT)
+    return part if isinstance(part, int) else bounded_text(str(part), MAX_TEXT)
 
 
 def _scalar(value: Any) -> bool:
@@ -84,7 +86,7 @@ def _value(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)  # JSON has no NaN or Infinity
     if isinstance(value, str):
-        return short(value, MAX_TEXT)
+        return bounded_text(value, MAX_TEXT)
     return value
 
 
@@ -96,7 +98,7 @@ async def request_invalid(request: Request, error: Exception) -> JSONResponse:
 
 async def document_too_large(request: Request, error: Exception) -> JSONResponse:
     """413 for a document MongoDB cannot store because of its size."""
-    detail = f"The document is too large to store: {short(str(error), 200)}"
+    detail = f"The document is too large to store: {bounded_text(str(error), 200)}"
     return JSONResponse(status_code=413, content={"detail": detail})
 
 

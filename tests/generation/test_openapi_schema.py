@@ -89,18 +89,18 @@ def test_put_and_patch_are_two_documented_operations_on_one_body(schema: dict[st
     ("method", "path", "statuses"),
     [
         ("get", "/health", {"200", "503"}),
-        ("post", "/pokemons", {"201", "409", "422", "503"}),
+        ("post", "/pokemons", {"201", "409", "413", "415", "422", "503"}),
         ("get", "/pokemons", {"200", "422", "503"}),
         ("get", "/pokemons/{pokemon_id}", {"200", "404", "422", "503"}),
-        ("patch", "/pokemons/{pokemon_id}", {"200", "404", "409", "422", "503"}),
-        ("put", "/pokemons/{pokemon_id}", {"200", "404", "409", "422", "503"}),
+        ("patch", "/pokemons/{pokemon_id}", {"200", "404", "409", "413", "415", "422", "503"}),
+        ("put", "/pokemons/{pokemon_id}", {"200", "404", "409", "413", "415", "422", "503"}),
         ("delete", "/pokemons/{pokemon_id}", {"204", "404", "422", "503"}),
         (
             "post",
             "/operations/pokemon/battles/trainer_execute",
-            {"200", "400", "404", "409", "422", "503"},
+            {"200", "400", "404", "409", "413", "415", "422", "503"},
         ),
-        ("post", "/flows/pokemon/evolution", {"202", "422", "502", "503"}),
+        ("post", "/flows/pokemon/evolution", {"202", "413", "415", "422", "502", "503"}),
         ("get", "/flows/runs/{flow_run_id}", {"200", "404", "422", "502", "503"}),
     ],
 )
@@ -115,6 +115,30 @@ def test_every_status_a_route_answers_is_declared_with_its_body(
         elif int(status) >= 400:
             assert error_body(response) == ERROR, status
             assert response["description"]
+
+
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def test_request_schemas_state_the_limits_the_app_enforces(schema: dict[str, Any]) -> None:
+    components = schema["components"]["schemas"]
+    create = components["PokemonCreate"]["properties"]
+    assert (create["experience"]["minimum"], create["experience"]["maximum"]) == (0, INT64[1])
+    assert (create["level"]["minimum"], create["level"]["maximum"]) == (1, 100)  # the model's
+    assert create["name"]["maxLength"] == 65_536  # PULPO_MAX_STRING_LENGTH's default
+    assert create["attacks"]["maxItems"] == 10_000  # PULPO_MAX_ITEMS's default
+    battle = components["TrainerExecuteInput"]["properties"]["seed"]
+    assert (battle["minimum"], battle["maximum"]) == INT64
+    listing = schema["paths"]["/pokemons"]["get"]["parameters"]
+    skip = next(parameter["schema"] for parameter in listing if parameter["name"] == "skip")
+    assert skip["maximum"] == INT64[1]
+    experience = next(p["schema"] for p in listing if p["name"] == "experience")["anyOf"][0]
+    assert (experience["type"], experience["minimum"], experience["maximum"]) == ("integer", *INT64)
+    # Responses say what is stored, which other clients may have written: no limits there.
+    assert "maxLength" not in components["Round"]["properties"]["attacker"]
+    assert "maximum" not in components["PokemonRead"]["properties"]["experience"]
+    # HEAD is served on every GET route without doubling the operations.
+    assert all("head" not in item for item in schema["paths"].values())
 
 
 def test_lists_declare_the_total_count_header(schema: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from pulpo.http.errors import MAX_ERRORS, bounded_errors, short
+from pulpo.http.errors import MAX_ERRORS, bounded_errors, bounded_text
 from pulpo.http.methods import with_head
 from pulpo.http.openapi import with_limits
 from pulpo.http.overload import Slots
@@ -104,10 +104,10 @@ def test_error_bodies_stay_short_and_writable_whatever_the_input() -> None:
     assert bounded[1]["loc"][0] == "body" and len(bounded[1]["loc"][1]) <= 200
 
 
-def test_short_cuts_and_makes_writable() -> None:
-    assert short("abc") == "abc"
-    assert short("a" * 50, 10) == "a" * 9 + "…"
-    short("\udc80").encode("utf-8")
+def test_bounded_text_is_cut_and_writable() -> None:
+    assert bounded_text("abc") == "abc"
+    assert bounded_text("a" * 50, 10) == "a" * 9 + "…"
+    bounded_text("\udc80").encode("utf-8")
 
 
 # --- the schema's limits --------------------------------------------------------------------

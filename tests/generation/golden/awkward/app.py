@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
+from pulpo import http
 from pulpo.data import connection
 from pulpo.errors import DatabaseUnavailable
 from pydantic import BaseModel
@@ -87,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
+    # HEAD, overload (503), body size (413), bounded 422s; read from the settings on first use.
+    http.install(app, lambda: app_settings(app))
     app.include_router(health.router)
     app.include_router(status_.router)
     app.include_router(orders.router)

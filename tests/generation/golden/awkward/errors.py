@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
 from pulpo.errors import DatabaseUnavailable, DomainError
+from pulpo.http.errors import bounded_errors, bounded_text
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
@@ -61,8 +62,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> JSONResponse:
+        # An operation's message may quote the input: never more than a short paragraph.
         return JSONResponse(
-            status_code=error.status_code, content={"detail": error.detail}
+            status_code=error.status_code,
+            content={"detail": bounded_text(error.detail)},
         )
 
     @app.exception_handler(DatabaseUnavailable)
@@ -91,7 +94,7 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = error.errors(
             include_url=False, include_context=False, include_input=False
         )
-        return JSONResponse(status_code=422, content={"detail": errors})
+        return JSONResponse(status_code=422, content={"detail": bounded_errors(errors)})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

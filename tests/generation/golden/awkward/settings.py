@@ -14,7 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Where MongoDB and the Prefect server are, and how long to wait for MongoDB."""
+    """Where MongoDB and the Prefect server are, how long to wait for MongoDB, and what
+    one request may hold."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -39,6 +40,42 @@ class Settings(BaseSettings):
     prefect_api_url: str | None = Field(
         default=None,
         description="PREFECT_API_URL: Prefect's API; without it /flows answers 503.",
+    )
+    # What one request may hold, and how many are served at once (pulpo.http).
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        validation_alias=AliasChoices("PULPO_MAX_BODY_BYTES", "max_body_bytes"),
+        description="PULPO_MAX_BODY_BYTES: a larger request body is answered 413, unread.",
+    )
+    max_string_length: int = Field(
+        default=65_536,
+        ge=1,
+        validation_alias=AliasChoices("PULPO_MAX_STRING_LENGTH", "max_string_length"),
+        description="PULPO_MAX_STRING_LENGTH: the longest string a request body may hold "
+        "where the model sets no max_length.",
+    )
+    max_items: int = Field(
+        default=10_000,
+        ge=1,
+        validation_alias=AliasChoices("PULPO_MAX_ITEMS", "max_items"),
+        description="PULPO_MAX_ITEMS: the longest array a request body may hold where the "
+        "model sets no max_length.",
+    )
+    max_requests_in_flight: int = Field(
+        default=64,
+        ge=1,
+        validation_alias=AliasChoices(
+            "PULPO_MAX_REQUESTS_IN_FLIGHT", "max_requests_in_flight"
+        ),
+        description="PULPO_MAX_REQUESTS_IN_FLIGHT: how many requests are served at once.",
+    )
+    max_queue_wait_ms: int = Field(
+        default=1000,
+        ge=0,
+        validation_alias=AliasChoices("PULPO_MAX_QUEUE_WAIT_MS", "max_queue_wait_ms"),
+        description="PULPO_MAX_QUEUE_WAIT_MS: how long a request waits for a slot before it is "
+        "answered 503 with Retry-After.",
     )
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pulpo.data import sort_order
+from pulpo.http import JSONRoute
 
 from awkward_app.models import Field_
 
@@ -22,7 +23,7 @@ from ..schemas.field_ import (
     Field_Update,
 )
 
-router = APIRouter(prefix="/fields", tags=["Field_"])
+router = APIRouter(prefix="/fields", tags=["Field_"], route_class=JSONRoute)
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No Field_ has this id."},

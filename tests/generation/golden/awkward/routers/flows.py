@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, HTTPException, status
 from pulpo.data import flow_results
+from pulpo.http import JSONRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from awkward_app.models import Order
@@ -34,7 +35,7 @@ from ..schemas.operations import (
 )
 from ..settings import Settings
 
-router = APIRouter(prefix="/flows", tags=["flows"])
+router = APIRouter(prefix="/flows", tags=["flows"], route_class=JSONRoute)
 
 DEPLOYMENT = "default"
 RETRY_STATUSES = {429, 503}

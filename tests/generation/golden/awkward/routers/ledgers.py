@@ -12,6 +12,7 @@ Server-managed, written by operations and never by a request: Record, status, ch
 """
 
 from fastapi import APIRouter, HTTPException, status
+from pulpo.http import JSONRoute
 
 from awkward_app.models import Ledger
 
@@ -23,7 +24,7 @@ from ..schemas.ledger import (
     LedgerUpdate,
 )
 
-router = APIRouter(prefix="/ledgers", tags=["Ledger"])
+router = APIRouter(prefix="/ledgers", tags=["Ledger"], route_class=JSONRoute)
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No Ledger has this id."},

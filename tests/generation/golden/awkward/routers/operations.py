@@ -5,6 +5,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Body
+from pulpo.http import JSONRoute
 
 import awkward_app.shop
 from awkward_app.models import Order
@@ -16,7 +17,7 @@ from ..schemas.operations import (
     RouterInput,
 )
 
-router = APIRouter(prefix="/operations", tags=["operations"])
+router = APIRouter(prefix="/operations", tags=["operations"], route_class=JSONRoute)
 
 ERRORS: Responses = {
     400: {

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pulpo.data import sort_order
+from pulpo.http import JSONRoute
 
 from awkward_app.models import Order
 
@@ -22,7 +23,7 @@ from ..schemas.order import (
     OrderUpdate,
 )
 
-router = APIRouter(prefix="/orders", tags=["Order"])
+router = APIRouter(prefix="/orders", tags=["Order"], route_class=JSONRoute)
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No Order has this id."},

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pulpo.data import sort_order
+from pulpo.http import JSONRoute
 
 from awkward_app.models import Router
 
@@ -22,7 +23,7 @@ from ..schemas.router import (
     RouterUpdate,
 )
 
-router = APIRouter(prefix="/status", tags=["Router"])
+router = APIRouter(prefix="/status", tags=["Router"], route_class=JSONRoute)
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No Router has this id."},

@@ -95,7 +95,9 @@ class OrderQuery(BaseModel):
     limit: int = Field(
         default=100, ge=1, le=1000, description="At most this many documents."
     )
-    skip: int = Field(default=0, ge=0, description="Skip this many documents first.")
+    skip: int = Field(
+        default=0, ge=0, le=2**63 - 1, description="Skip this many documents first."
+    )
     sort: OrderSortKey | None = Field(
         default=None, description="Order by a field; a leading '-' sorts descending."
     )

@@ -119,7 +119,9 @@ class RouterQuery(BaseModel):
     limit: int = Field(
         default=100, ge=1, le=1000, description="At most this many documents."
     )
-    skip: int = Field(default=0, ge=0, description="Skip this many documents first.")
+    skip: int = Field(
+        default=0, ge=0, le=2**63 - 1, description="Skip this many documents first."
+    )
     sort: RouterSortKey | None = Field(
         default=None, description="Order by a field; a leading '-' sorts descending."
     )

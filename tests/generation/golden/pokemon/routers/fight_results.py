@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pulpo.data import sort_order
+from pulpo.http import JSONRoute
 
 from ..dependencies import FightResultRepository
 from ..errors import UNAVAILABLE, ErrorResponse, Responses
@@ -18,7 +19,7 @@ from ..schemas.fight_result import (
     FightResultRead,
 )
 
-router = APIRouter(prefix="/fight_results", tags=["FightResult"])
+router = APIRouter(prefix="/fight_results", tags=["FightResult"], route_class=JSONRoute)
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No FightResult has this id."},

@@ -5,6 +5,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Body
+from pulpo.http import JSONRoute
 
 import pokemon.battles
 import pokemon.evolution
@@ -27,7 +28,7 @@ from ..schemas.operations import (
     TrainInput,
 )
 
-router = APIRouter(prefix="/operations", tags=["operations"])
+router = APIRouter(prefix="/operations", tags=["operations"], route_class=JSONRoute)
 
 ERRORS: Responses = {
     400: {

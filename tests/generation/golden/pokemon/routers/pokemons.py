@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pulpo.data import sort_order
+from pulpo.http import JSONRoute
 
 from pokemon.models import Pokemon
 
@@ -24,7 +25,7 @@ from ..schemas.pokemon import (
     PokemonUpdate,
 )
 
-router = APIRouter(prefix="/pokemons", tags=["Pokemon"])
+router = APIRouter(prefix="/pokemons", tags=["Pokemon"], route_class=JSONRoute)
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No Pokemon has this id."},

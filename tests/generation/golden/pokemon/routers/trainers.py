@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pulpo.data import sort_order
+from pulpo.http import JSONRoute
 
 from pokemon.models import Trainer
 
@@ -24,7 +25,7 @@ from ..schemas.trainer import (
     TrainerUpdate,
 )
 
-router = APIRouter(prefix="/trainers", tags=["Trainer"])
+router = APIRouter(prefix="/trainers", tags=["Trainer"], route_class=JSONRoute)
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No Trainer has this id."},
