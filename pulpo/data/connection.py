@@ -18,6 +18,17 @@ asks for :func:`current_database`.
 Both drivers are supported; which one is used is decided here and nowhere else. A new
 driver is a name in :data:`Driver` and its client in :func:`_new_client`; the project
 settings (``driver`` in ``[tool.pulpo]``) accept exactly :data:`DRIVERS`.
+
+Two settings of the binding decide what an answer means for the data:
+
+* ``timeout_ms`` bounds every database call, whatever the server does (down, frozen,
+  overloaded): the driver's client-side operation timeout (``timeoutMS``) covers
+  server selection, waiting for a pooled connection, and the reply. A call that runs
+  out of time raises :class:`~pulpo.errors.DatabaseUnavailable` (503), and the client
+  recovers by itself when the server answers again.
+* ``write_concern`` (:data:`WriteConcernName`) says when a write is acknowledged;
+  the default, ``"journaled"``, waits until it is in the server's journal, so an
+  acknowledged write survives the server being killed.
 """
 
 import asyncio
@@ -43,6 +54,28 @@ DRIVERS: tuple[str, ...] = get_args(Driver)
 
 DEFAULT_URL = "mongodb://127.0.0.1:27017/"
 
+WriteConcernName = Literal["journaled", "majority", "acknowledged"]
+"""When MongoDB acknowledges a write.
+
+``"journaled"`` (the default): once the server has written it to its journal (``w: 1,
+j: true``), so it survives the server being killed. ``"majority"``: once a majority of a
+replica set has it in its journal (``w: "majority", j: true``), so it also survives
+losing the primary; on a single-node replica set it is the same as ``"journaled"``.
+``"acknowledged"``: once the server has applied it in memory (``w: 1``); faster, but a
+crash of the server can lose the last acknowledged writes.
+"""
+
+WRITE_CONCERNS: tuple[str, ...] = get_args(WriteConcernName)
+"""The write concern names, for settings and messages."""
+
+DEFAULT_WRITE_CONCERN: WriteConcernName = "journaled"
+
+_WRITE_CONCERN_OPTIONS: dict[str, dict[str, Any]] = {
+    "journaled": {"w": 1, "journal": True},
+    "majority": {"w": "majority", "journal": True},
+    "acknowledged": {"w": 1},
+}
+
 
 @dataclass(frozen=True)
 class _Binding:
@@ -50,6 +83,7 @@ class _Binding:
     database: str
     driver: Driver
     timeout_ms: int
+    write_concern: WriteConcernName
 
 
 _lock = threading.Lock()
@@ -67,13 +101,16 @@ def configure(
     *,
     driver: Driver = "pymongo",
     timeout_ms: int = 2000,
+    write_concern: WriteConcernName = DEFAULT_WRITE_CONCERN,
 ) -> None:
     """Bind Pulpo to the database ``database`` of the server at ``url``.
 
-    ``timeout_ms`` bounds how long an operation waits for an unreachable server
-    before :class:`~pulpo.errors.DatabaseUnavailable` is raised. Calling it again
-    replaces the binding; clients of the previous one are closed (best effort).
-    Configuring the same binding again keeps the existing clients.
+    ``timeout_ms`` bounds every database call: one that gets no answer in time (the
+    server is down, frozen or unreachable) raises
+    :class:`~pulpo.errors.DatabaseUnavailable`. ``write_concern`` says when a write is
+    acknowledged (:data:`WriteConcernName`). Calling it again replaces the binding;
+    clients of the previous one are closed (best effort). Configuring the same
+    binding again keeps the existing clients.
     """
     if driver not in DRIVERS:
         raise ValueError(f"Unknown MongoDB driver {driver!r}: use {_one_of()}")
@@ -81,7 +118,15 @@ def configure(
         raise ValueError("configure() needs a database name")
     if timeout_ms <= 0:
         raise ValueError(f"timeout_ms must be positive, not {timeout_ms}")
-    binding = _Binding(url=url, database=database, driver=driver, timeout_ms=timeout_ms)
+    if write_concern not in WRITE_CONCERNS:
+        raise ValueError(f"Unknown write concern {write_concern!r}: use {_one_of(WRITE_CONCERNS)}")
+    binding = _Binding(
+        url=url,
+        database=database,
+        driver=driver,
+        timeout_ms=timeout_ms,
+        write_concern=write_concern,
+    )
     global _binding, _clients
     with _lock:
         if binding == _binding:
@@ -97,16 +142,25 @@ def configure_from_env(default_database: str) -> None:
     """Configure from the environment, as the generated app and worker do.
 
     ``MONGODB_URL`` (default ``mongodb://127.0.0.1:27017/``), ``MONGODB_DATABASE``
-    (default ``default_database``) and ``PULPO_MONGO_DRIVER`` (``pymongo`` or
-    ``motor``; default ``pymongo``). A misspelt driver raises :class:`~pulpo.errors.UsageError`.
+    (default ``default_database``), ``PULPO_MONGO_DRIVER`` (``pymongo`` or
+    ``motor``; default ``pymongo``) and ``MONGODB_WRITE_CONCERN`` (default
+    ``journaled``). A misspelt driver or write concern raises
+    :class:`~pulpo.errors.UsageError`.
     """
     driver = os.environ.get("PULPO_MONGO_DRIVER", "").strip().lower() or "pymongo"
     if driver not in DRIVERS:
         raise UsageError(f"PULPO_MONGO_DRIVER={driver!r} is not a MongoDB driver: use {_one_of()}")
+    concern = os.environ.get("MONGODB_WRITE_CONCERN", "").strip().lower() or DEFAULT_WRITE_CONCERN
+    if concern not in WRITE_CONCERNS:
+        raise UsageError(
+            f"MONGODB_WRITE_CONCERN={concern!r} is not a write concern: "
+            f"use {_one_of(WRITE_CONCERNS)}"
+        )
     configure(
         os.environ.get("MONGODB_URL", "").strip() or DEFAULT_URL,
         os.environ.get("MONGODB_DATABASE", "").strip() or default_database,
         driver=driver,  # type: ignore[arg-type]  # checked against Driver above
+        write_concern=concern,  # type: ignore[arg-type]  # checked against WRITE_CONCERNS
     )
 
 
@@ -119,6 +173,11 @@ def current_database() -> Any:
     """
     binding, client = _client_for_running_loop()
     return client[binding.database]
+
+
+def current_client() -> Any:
+    """The driver's async client for the running event loop (sessions start on it)."""
+    return _client_for_running_loop()[1]
 
 
 async def ping() -> None:
@@ -174,14 +233,24 @@ async def ensure_indexes(models: Iterable[type[BaseModel]]) -> None:
 def database_errors() -> Iterator[None]:
     """Turn the driver's "cannot reach the server" errors into ``DatabaseUnavailable``.
 
-    Covers server-selection timeouts, refused or dropped connections and network
-    timeouts (PyMongo's ``ConnectionFailure`` family, which Motor raises too); the
+    Covers server-selection timeouts, refused or dropped connections, network
+    timeouts and every call that ran out of its time (PyMongo's ``ConnectionFailure``
+    family and the errors whose ``timeout`` is true, which Motor raises too); the
     API answers those with 503. Other errors pass through unchanged.
     """
     try:
         yield
-    except ConnectionFailure as error:
-        raise DatabaseUnavailable(f"MongoDB is unavailable: {_short(error)}") from error
+    except PyMongoError as error:
+        if unavailable(error):
+            raise DatabaseUnavailable(f"MongoDB is unavailable: {_short(error)}") from error
+        raise
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the server did not answer (in time), not what it answered."""
+    return isinstance(error, ConnectionFailure) or (
+        isinstance(error, PyMongoError) and error.timeout
+    )
 
 
 # --- clients, one per event loop ---------------------------------------------------------------
@@ -218,10 +287,13 @@ def _forget_closed_loops() -> None:
 
 def _new_client(binding: _Binding, loop: asyncio.AbstractEventLoop) -> Any:
     options: dict[str, Any] = {
+        # Client-side operation timeout: bounds each call as a whole (server selection,
+        # a pooled connection, the reply), so a frozen server is a 503, not a hang.
+        "timeoutMS": binding.timeout_ms,
         "serverSelectionTimeoutMS": binding.timeout_ms,
         "connectTimeoutMS": binding.timeout_ms,
-        "socketTimeoutMS": max(10_000, binding.timeout_ms * 5),
         "tz_aware": True,
+        **_WRITE_CONCERN_OPTIONS[binding.write_concern],
     }
     if binding.driver == "motor":
         try:
@@ -236,9 +308,9 @@ def _new_client(binding: _Binding, loop: asyncio.AbstractEventLoop) -> Any:
     return AsyncMongoClient(binding.url, **options)
 
 
-def _one_of() -> str:
+def _one_of(choices: tuple[str, ...] = DRIVERS) -> str:
     """``'pymongo' or 'motor'``."""
-    names = [repr(name) for name in DRIVERS]
+    names = [repr(name) for name in choices]
     return " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 

@@ -53,6 +53,13 @@ M = TypeVar("M", bound=BaseModel)
 
 logger = logging.getLogger(__name__)
 
+VERSION_FIELD = "_version"
+"""The stored field that counts a document's writes (see :mod:`pulpo.data.repository`).
+
+Not a field of any model (pydantic fields cannot start with ``_``): readers leave it
+out, as they leave out ``_id``.
+"""
+
 # Values BSON encodes as they are.
 _NATIVE = (
     str,
@@ -255,8 +262,13 @@ def read_leniently(model: type[M], document: Mapping[str, Any]) -> M:
 
 
 def document_fields(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The model's fields as stored in ``document``: without ``_id``, decimals as ``Decimal``."""
-    return {key: _from_bson(value) for key, value in document.items() if key != "_id"}
+    """The model's fields as stored in ``document``: without ``_id`` and the version,
+    decimals as ``Decimal``."""
+    return {
+        key: _from_bson(value)
+        for key, value in document.items()
+        if key != "_id" and key != VERSION_FIELD
+    }
 
 
 def _key(key: Any) -> str:

@@ -10,9 +10,26 @@ dicts::
     strong = await pokemons.find({"level": {"$gte": 30}}, sort=[("level", -1)], limit=10)
     await pokemons.update(created.id, {"level": 6})
 
-Every result is a :class:`Record`: the document's id and the validated model.
-Filters and update documents are MongoDB's own; their values may be any type a
-model field may hold (enums, dates, decimals), see :mod:`pulpo.data.documents`.
+Every result is a :class:`Record`: the document's id, the validated model and its
+version. Filters and update documents are MongoDB's own; their values may be any
+type a model field may hold (enums, dates, decimals), see :mod:`pulpo.data.documents`.
+
+**Versions and lost updates.** Every document the repository writes carries a
+version (the ``_version`` field, 1 when inserted), which every write through the
+repository raises by one. :meth:`Repository.modify` uses it for optimistic
+concurrency: it reads the document, computes the new one, and writes it only if the
+version is still the one it read; when a concurrent writer came first, it reads
+again and recomputes, a bounded number of times::
+
+    await pokemons.modify(pikachu.id, lambda pokemon: rules.trained(pokemon, hours=10))
+
+so concurrent changes all count, none is lost and none is refused. ``update`` (the
+generated ``PATCH``) works the same way. Documents other clients stored have no
+version (0) until the repository first writes them; writes through ``.collection``
+do not raise it, so they can lose a race with ``modify``.
+
+**Transactions.** Inside :func:`~pulpo.data.atomically` (or ``transaction()``) every
+call joins the running transaction, see :mod:`pulpo.data.transactions`.
 
 Errors say what happened in the API's terms: a duplicate unique key raises
 :class:`~pulpo.errors.Conflict` (409), an unreachable server
@@ -20,11 +37,12 @@ Errors say what happened in the API's terms: a duplicate unique key raises
 ``ValidationError`` (422).
 """
 
+import asyncio
 import functools
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeGuard, TypeVar
 
 from bson import ObjectId
 from pydantic import BaseModel
@@ -32,7 +50,20 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from pulpo.data.connection import current_database, database_errors
-from pulpo.data.documents import document_fields, from_document, to_bson_value, to_document
+from pulpo.data.documents import (
+    VERSION_FIELD,
+    document_fields,
+    from_document,
+    to_bson_value,
+    to_document,
+)
+from pulpo.data.transactions import (
+    DEFAULT_ATTEMPTS,
+    ConcurrentUpdate,
+    backoff,
+    in_transaction,
+    statement,
+)
 from pulpo.declare import model_spec
 from pulpo.errors import Conflict
 
@@ -49,10 +80,16 @@ Sort = Sequence[tuple[str, int]]
 
 @dataclass(frozen=True)
 class Record(Generic[M]):
-    """A stored model and the id of its document (``str(ObjectId)``)."""
+    """A stored model, the id of its document (``str(ObjectId)``) and its version.
+
+    ``version`` counts the writes through the repository (1 once inserted; 0 for a
+    document another client stored): two records of one document with the same
+    version hold the same data.
+    """
 
     id: str
     data: M
+    version: int = 0
 
 
 def _database_call(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
@@ -97,10 +134,42 @@ class Repository(Generic[M]):
     async def insert(self, item: M) -> Record[M]:
         """Store ``item`` as a new document; ``Conflict`` if a unique index forbids it."""
         try:
-            result = await self.collection.insert_one(to_document(item))
+            async with statement() as session:
+                result = await self.collection.insert_one(
+                    {**to_document(item), VERSION_FIELD: 1}, session=session
+                )
         except DuplicateKeyError as error:
             raise self._conflict(error) from error
-        return Record(id=str(result.inserted_id), data=item)
+        return Record(id=str(result.inserted_id), data=item, version=1)
+
+    @_database_call
+    async def find_or_insert(self, filters: Filters, item: M) -> Record[M]:
+        """The first document matching ``filters``, or ``item`` stored when none does.
+
+        One atomic upsert: concurrent calls store one document, and all get it
+        (given a unique index on what ``filters`` name; without one, MongoDB may
+        store two). Use it where a failed insert would abort a transaction::
+
+            ash = await trainers.find_or_insert({"name": "Ash"}, Trainer(name="Ash"))
+        """
+        query = _query(filters)
+        upsert = {"$setOnInsert": {**to_document(item), VERSION_FIELD: 1}}
+        for _ in range(3):
+            # A concurrent upsert may take the key between the match and the insert: the
+            # loser gets a duplicate key (SecantusDB: sometimes no document); it is there now.
+            try:
+                async with statement() as session:
+                    found = await self.collection.find_one_and_update(
+                        query, upsert, upsert=True, return_document=ReturnDocument.AFTER,
+                        session=session,
+                    )  # fmt: skip
+            except DuplicateKeyError as error:
+                if in_transaction():
+                    raise self._conflict(error) from error
+                continue
+            if found is not None:
+                return self._record(found)
+        raise ConcurrentUpdate(f"{self.model.__name__} was inserted concurrently; try again")
 
     async def get(self, id: str) -> Record[M] | None:
         """The document with this id, or ``None``."""
@@ -114,7 +183,10 @@ class Repository(Generic[M]):
         as it is, so documents another client stored under a string ``_id`` are
         found too.
         """
-        return await self.collection.find_one({"_id": stored_id(id)})  # type: ignore[no-any-return]
+        async with statement() as session:
+            return await self.collection.find_one(  # type: ignore[no-any-return]
+                {"_id": stored_id(id)}, session=session
+            )
 
     async def find(
         self,
@@ -148,10 +220,11 @@ class Repository(Generic[M]):
         """
         if skip < 0 or limit < 0:
             raise ValueError(f"skip and limit must not be negative (got {skip}, {limit})")
-        cursor = self.collection.find(
-            _query(filters), sort=_sort_keys(sort), skip=skip, limit=limit
-        )
-        return await cursor.to_list(length=None)  # type: ignore[no-any-return]
+        async with statement() as session:
+            cursor = self.collection.find(
+                _query(filters), sort=_sort_keys(sort), skip=skip, limit=limit, session=session
+            )
+            return await cursor.to_list(length=None)  # type: ignore[no-any-return]
 
     async def find_one(
         self, filters: Filters | None = None, *, sort: Sort = ()
@@ -167,36 +240,54 @@ class Repository(Generic[M]):
     @_database_call
     async def count(self, filters: Filters | None = None) -> int:
         """How many documents match ``filters``."""
-        return int(await self.collection.count_documents(_query(filters)))
+        async with statement() as session:
+            return int(await self.collection.count_documents(_query(filters), session=session))
 
-    @_database_call
-    async def update(self, id: str, changes: Mapping[str, Any]) -> Record[M] | None:
+    async def update(
+        self, id: str, changes: Mapping[str, Any], *, attempts: int = DEFAULT_ATTEMPTS
+    ) -> Record[M] | None:
         """Change some fields of one document; the updated record, or ``None`` if absent.
 
         The stored document with ``changes`` applied is validated against the
         model first: if it is invalid, pydantic's ``ValidationError`` is raised
-        and nothing is written. Then only the changed fields are set, atomically,
-        so concurrent updates of other fields are not lost.
+        and nothing is written. Then only the changed fields are set, and only if
+        the document is still the one validated (its version); when a concurrent
+        write came first, the change is validated again against the new state
+        (at most ``attempts`` times, then :class:`~pulpo.data.ConcurrentUpdate`).
         """
-        object_id = stored_id(id)
         self._check_fields(changes)
-        current = await self.collection.find_one({"_id": object_id})
-        if current is None:
-            return None
-        merged = self.model.model_validate({**document_fields(current), **changes}, by_name=True)
-        stored = to_document(merged)
-        assignments = {key: stored[key] for key in changes if key in stored}
-        if not assignments:
-            return self._record(current)
-        try:
-            after = await self.collection.find_one_and_update(
-                {"_id": object_id},
-                {"$set": assignments},
-                return_document=ReturnDocument.AFTER,
-            )
-        except DuplicateKeyError as error:
-            raise self._conflict(error) from error
-        return self._optional(after)
+
+        def assignments(current: Mapping[str, Any]) -> dict[str, Any]:
+            fields = {**document_fields(current), **changes}
+            stored = to_document(self.model.model_validate(fields, by_name=True))
+            return {key: stored[key] for key in changes if key in stored}
+
+        return await self._compare_and_set(id, assignments, attempts)
+
+    async def modify(
+        self, id: str, change: Callable[[M], M], *, attempts: int = DEFAULT_ATTEMPTS
+    ) -> Record[M] | None:
+        """Apply ``change`` to the stored document, safely under concurrency; the result.
+
+        Reads the document, calls ``change`` with its model, and writes the fields
+        that differ only if nobody wrote the document in between (its version is
+        unchanged). When somebody did, it reads the new state and calls ``change``
+        again, up to ``attempts`` times (with short random pauses), then raises
+        :class:`~pulpo.data.ConcurrentUpdate` (409). So ``change`` must be a pure
+        function of the model it is given; an error it raises (a ``DomainError``)
+        propagates, and nothing is written. ``None`` if there is no such document::
+
+            trained = await pokemons.modify(id, lambda pokemon: rules.trained(pokemon, 10))
+
+        A stored document that does not fit the model raises
+        :class:`~pulpo.data.StoredDocumentError`.
+        """
+
+        def assignments(current: Mapping[str, Any]) -> dict[str, Any]:
+            after = to_document(change(from_document(self.model, current)))
+            return {key: value for key, value in after.items() if _differs(current, key, value)}
+
+        return await self._compare_and_set(id, assignments, attempts)
 
     @_database_call
     async def update_where(
@@ -217,15 +308,17 @@ class Repository(Generic[M]):
             )
 
         ``None`` when nothing matched. The update is not validated beforehand;
-        the result is validated when read.
+        the result is validated when read. It raises the document's version.
         """
         try:
-            after = await self.collection.find_one_and_update(
-                _query(filters),
-                to_bson_value(dict(update)),
-                sort=_sort_keys(sort),
-                return_document=ReturnDocument.AFTER,
-            )
+            async with statement() as session:
+                after = await self.collection.find_one_and_update(
+                    _query(filters),
+                    _versioned(to_bson_value(dict(update))),
+                    sort=_sort_keys(sort),
+                    return_document=ReturnDocument.AFTER,
+                    session=session,
+                )
         except DuplicateKeyError as error:
             raise self._conflict(error) from error
         return self._optional(after)
@@ -233,19 +326,77 @@ class Repository(Generic[M]):
     @_database_call
     async def delete(self, id: str) -> bool:
         """Delete one document; whether it existed."""
-        result = await self.collection.delete_one({"_id": stored_id(id)})
+        async with statement() as session:
+            result = await self.collection.delete_one({"_id": stored_id(id)}, session=session)
         return bool(result.deleted_count)
 
     @_database_call
     async def delete_where(self, filters: Filters) -> int:
         """Delete every document matching ``filters`` (``{}``: all); how many were."""
-        result = await self.collection.delete_many(_query(filters))
+        async with statement() as session:
+            result = await self.collection.delete_many(_query(filters), session=session)
         return int(result.deleted_count)
 
     # --- helpers ---
 
+    async def _compare_and_set(
+        self,
+        id: str,
+        assignments: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+        attempts: int,
+    ) -> Record[M] | None:
+        """Read, compute the fields to set, write them if the version is unchanged; retry."""
+        if attempts < 1:
+            raise ValueError(f"attempts must be at least 1, not {attempts}")
+        object_id = stored_id(id)
+        attempt = 0
+        while attempt < attempts:
+            attempt += 1
+            if attempt > 1:
+                await asyncio.sleep(backoff(attempt))
+            current = await self.get_document(id)
+            if current is None:
+                return None
+            changes = assignments(current)
+            if not changes:
+                return self._record(current)
+            written = await self._write_if_unchanged(object_id, current, changes)
+            if written is not None:
+                return written
+            if in_transaction():
+                break  # its snapshot will not change: only running it again can help
+        raise ConcurrentUpdate(
+            f"{self.model.__name__} {id} was changed concurrently {attempt} time(s) in a row "
+            "while this change was computed; nothing was written: try again"
+        )
+
+    @_database_call
+    async def _write_if_unchanged(
+        self, object_id: Any, current: Mapping[str, Any], changes: Mapping[str, Any]
+    ) -> Record[M] | None:
+        """``$set`` ``changes`` if the document still has ``current``'s version; else ``None``."""
+        version = current.get(VERSION_FIELD)
+        expected = {"$exists": False} if version is None else version
+        following = version + 1 if _is_count(version) else 1
+        try:
+            async with statement() as session:
+                after = await self.collection.find_one_and_update(
+                    {"_id": object_id, VERSION_FIELD: expected},
+                    {"$set": {**changes, VERSION_FIELD: following}},
+                    return_document=ReturnDocument.AFTER,
+                    session=session,
+                )
+        except DuplicateKeyError as error:
+            raise self._conflict(error) from error
+        return self._optional(after)
+
     def _record(self, document: Mapping[str, Any]) -> Record[M]:
-        return Record(id=str(document["_id"]), data=from_document(self.model, document))
+        version = document.get(VERSION_FIELD)
+        return Record(
+            id=str(document["_id"]),
+            data=from_document(self.model, document),
+            version=version if _is_count(version) else 0,
+        )
 
     def _optional(self, document: Mapping[str, Any] | None) -> Record[M] | None:
         return None if document is None else self._record(document)
@@ -286,6 +437,29 @@ def stored_id(id: str) -> ObjectId | str:
     if isinstance(id, ObjectId):
         return id
     return ObjectId(id) if ObjectId.is_valid(id) else id
+
+
+def _versioned(update: dict[str, Any]) -> dict[str, Any]:
+    """``update`` that also raises the document's version (unless it sets the version itself)."""
+    if any(isinstance(fields, Mapping) and VERSION_FIELD in fields for fields in update.values()):
+        return update
+    increments = update.get("$inc")
+    if increments is not None and not isinstance(increments, Mapping):
+        return update  # malformed: let the server say so
+    return {**update, "$inc": {**(increments or {}), VERSION_FIELD: 1}}
+
+
+def _is_count(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+_MISSING = object()
+
+
+def _differs(document: Mapping[str, Any], key: str, value: Any) -> bool:
+    """Whether storing ``value`` (in BSON form) under ``key`` changes the stored ``document``."""
+    stored = document.get(key, _MISSING)
+    return stored is _MISSING or type(stored) is not type(value) or stored != value
 
 
 def _query(filters: Filters | None) -> dict[str, Any]:

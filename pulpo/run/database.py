@@ -16,6 +16,11 @@ Use it as a context manager; the server lives as long as the ``with`` block::
         run_app(mongodb_url=server.url)
 
 ``data_dir=None`` gives a throw-away database, gone when the block ends.
+
+A started server is ready for what :mod:`pulpo.data` promises: transactions (it is a
+single-node replica set: SecantusDB advertises itself as one, ``mongod`` is started
+with ``--replSet`` and initiated) and durable acknowledged writes (SecantusDB syncs
+its log on every commit, ``--sync-on-commit``; ``mongod`` journals by default).
 """
 
 import importlib.metadata
@@ -36,7 +41,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pymongo import MongoClient
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
 from pulpo.errors import UsageError
 from pulpo.run.processes import LOOPBACK, free_port, stop
@@ -50,6 +55,9 @@ LOG_FILE_NAME = "database.log"
 """The file, in the data directory, that receives the started server's output."""
 
 _HOST = LOOPBACK
+REPLICA_SET = "pulpo"
+"""The name of the single-node replica set a started ``mongod`` forms."""
+_ALREADY_INITIALIZED = 23  # mongod's error code when replSetInitiate finds a config
 _STOP_TIMEOUT = 10.0
 _POLL_INTERVAL = 0.05
 
@@ -66,6 +74,7 @@ class DatabaseServer:
     url: str
     kind: ServerKind
     description: str
+    pid: int | None = None  # the started server's process; None for MONGODB_URL's
 
 
 class DatabaseStartError(UsageError):
@@ -151,7 +160,10 @@ def database_server(
 
         url = launcher.url(port)
         log = _Log(log_path, log_start, discarded=data_dir is None)
+        deadline = time.monotonic() + startup_timeout
         version = _wait_until_ready(process, url, port, launcher, log, startup_timeout)
+        if launcher.kind == "mongod":
+            _become_primary(url, port, deadline, log)
         if data_dir is not None:
             place = str(data_dir)
         elif launcher.kind == "secantus":
@@ -162,6 +174,7 @@ def database_server(
             url=url,
             kind=launcher.kind,
             description=f"{launcher.title(version)} on {_HOST}:{port}, data in {place}",
+            pid=process.pid,
         )
 
 
@@ -181,15 +194,17 @@ class _Launcher:
 
     def command(self, port: int, storage: str) -> list[str]:
         if self.kind == "mongod":
-            return [self.executable, "--bind_ip", _HOST, "--port", str(port), "--dbpath", storage]
+            # A single-node replica set: transactions need one.
+            return [
+                *(self.executable, "--bind_ip", _HOST, "--port", str(port)),
+                *("--dbpath", storage, "--replSet", REPLICA_SET),
+            ]
+        # Not --standalone: it advertises a single-node replica set, so drivers allow
+        # transactions. --sync-on-commit: without it, writes acknowledged as journaled
+        # could be lost when the server is killed.
         return [
-            self.executable,
-            "--host",
-            _HOST,
-            "--port",
-            str(port),
-            "--storage-path",
-            storage,
+            *(self.executable, "--host", _HOST, "--port", str(port)),
+            *("--storage-path", storage, "--sync-on-commit"),
         ]
 
     def ephemeral_storage(self, work_dir: Path) -> str:
@@ -203,7 +218,8 @@ class _Launcher:
         if self.kind == "secantus":
             # SecantusDB is slow to acknowledge retryable writes; plain writes are fine.
             return f"mongodb://{_HOST}:{port}/?retryWrites=false"
-        return f"mongodb://{_HOST}:{port}/"
+        # Direct: the replica set's one member is this address, whatever its config says.
+        return f"mongodb://{_HOST}:{port}/?directConnection=true"
 
     def title(self, server_version: str | None) -> str:
         if self.kind == "mongod":
@@ -272,6 +288,49 @@ def _wait_until_ready(
                 f"({last_error}); its log ends: {log.summary()} (full log: {log.kept()})"
             )
         time.sleep(_POLL_INTERVAL)
+
+
+def _become_primary(url: str, port: int, deadline: float, log: "_Log") -> None:
+    """Make the started ``mongod`` the primary of its one-member replica set.
+
+    A new data directory is initiated with this address; one initiated before at
+    another port (``pulpo serve`` picks a free one) is reconfigured to this one.
+    """
+    member = f"{_HOST}:{port}"
+    client: MongoClient[dict[str, object]] = MongoClient(
+        url, directConnection=True, serverSelectionTimeoutMS=2000
+    )
+    try:
+        hello = client.admin.command("hello")
+        if hello.get("setName") and hello.get("isWritablePrimary"):
+            return  # formed already, with this address
+        try:
+            client.admin.command(
+                "replSetInitiate", {"_id": REPLICA_SET, "members": [{"_id": 0, "host": member}]}
+            )
+        except OperationFailure as error:
+            if error.code != _ALREADY_INITIALIZED:
+                raise
+            config = client.admin.command("replSetGetConfig")["config"]
+            if [m.get("host") for m in config.get("members", [])] != [member]:
+                config["members"] = [{**config["members"][0], "host": member}]
+                config["version"] = int(config.get("version", 1)) + 1
+                client.admin.command("replSetReconfig", config, force=True)
+        while not client.admin.command("hello").get("isWritablePrimary"):
+            if time.monotonic() >= deadline:
+                raise DatabaseStartError(
+                    f"mongod on {member} did not become the primary of its replica set "
+                    f"{REPLICA_SET!r} in time; its log ends: {log.summary()} "
+                    f"(full log: {log.kept()})"
+                )
+            time.sleep(_POLL_INTERVAL * 4)
+    except PyMongoError as error:
+        raise DatabaseStartError(
+            f"mongod on {member} could not form its replica set {REPLICA_SET!r}: "
+            f"{str(error).splitlines()[0][:200]} (full log: {log.kept()})"
+        ) from error
+    finally:
+        client.close()
 
 
 def _port_open(port: int) -> bool:

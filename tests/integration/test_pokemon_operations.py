@@ -282,3 +282,68 @@ def test_a_battle_needs_two_known_trainers_with_pokemon(run: Callable[..., Any])
         assert await repository(FightResult).count() == 0
 
     run(scenario)
+
+
+# --- all or nothing, and concurrency -------------------------------------------------------------
+
+
+def test_a_catch_that_fails_halfway_leaves_nothing(run: Callable[..., Any]) -> None:
+    """The trainer's stored document does not fit the model: the catch fails after the
+    Pokemon was inserted, and the transaction takes it back."""
+
+    async def scenario() -> None:
+        await repository(Trainer).collection.insert_one({"name": "Broken", "wins": "many"})
+        with pytest.raises(Conflict, match="does not match Trainer"):
+            await catch("Broken", "Pikachu", Element.ELECTRIC)
+        assert await repository(Pokemon).count() == 0
+        stored = await repository(Trainer).collection.find_one({"name": "Broken"})
+        assert stored is not None and "team" not in stored and "box" not in stored
+
+    run(scenario)
+
+
+def test_a_battle_that_fails_halfway_records_nothing(run: Callable[..., Any]) -> None:
+    async def scenario() -> None:
+        winner, _, _ = await _ash_versus_misty(seed=5)
+        loser = ({"Ash", "Misty"} - {winner}).pop()
+        # The loser's document stops fitting the model: counting the loss fails, after
+        # the fight was stored and the win counted.
+        await repository(Trainer).collection.update_one({"name": loser}, {"$set": {"badges": -1}})
+        with pytest.raises(Conflict, match="does not match Trainer"):
+            await trainer_execute("Ash", "Misty", seed=5)
+        assert await repository(FightResult).count() == 1
+        assert ((await _trainer(winner)).wins, (await _trainer(winner)).losses) == (1, 0)
+
+    run(scenario)
+
+
+def test_fifty_concurrent_trainings_all_count(run: Callable[..., Any]) -> None:
+    async def scenario() -> None:
+        caught = await catch("Ash", "Bulbasaur", Element.GRASS)
+        before = await _pokemon(caught.pokemon_id)
+        results = await asyncio.gather(*(train("Bulbasaur", 2) for _ in range(50)))
+        after = await _pokemon(caught.pokemon_id)
+        gained = 50 * 2 * rules.EXPERIENCE_PER_HOUR
+        assert after.experience == before.experience + gained
+        assert max(result.experience for result in results) == after.experience
+        assert len({result.experience for result in results}) == 50  # each saw the last
+        assert after.level == rules.trained(before, 100).level
+
+    run(scenario)
+
+
+def test_concurrent_evolutions_evolve_once(run: Callable[..., Any]) -> None:
+    async def scenario() -> None:
+        caught = await catch("Ash", "Charmander", Element.FIRE)
+        outcomes = await asyncio.gather(
+            *(stage1("Charmander") for _ in range(5)), return_exceptions=True
+        )
+        evolved = [o for o in outcomes if not isinstance(o, BaseException)]
+        refused = [o for o in outcomes if isinstance(o, BaseException)]
+        assert len(evolved) == 1 and evolved[0].evolved_name == "Charmeleon"
+        assert all(isinstance(error, (Conflict, NotFound)) for error in refused), refused
+        charmeleon = await _pokemon(caught.pokemon_id)
+        boosted = rules.Stats.of(rules.caught_pokemon("Charmander", Element.FIRE, "Ash")).boosted()
+        assert charmeleon.name == "Charmeleon" and charmeleon.attack == boosted.attack
+
+    run(scenario)

@@ -6,7 +6,8 @@ from pokemon import rules
 from pokemon.management import find_trainer
 from pokemon.models import FightResult, Pokemon, Trainer
 from pokemon.results import BattleOutcome
-from pulpo import Conflict, DomainError, Record, operation, repository
+from pulpo import Conflict, DomainError, NotFound, Record, operation, repository
+from pulpo.data import atomically
 
 
 @operation(
@@ -29,26 +30,32 @@ async def trainer_execute(trainer1_name: str, trainer2_name: str, seed: int = 0)
     first = await _team(await find_trainer(trainer1_name))
     second = await _team(await find_trainer(trainer2_name))
     report = rules.simulate_battle(first, second, seed)
-    fight = await repository(FightResult).insert(
-        FightResult(
-            trainer1=trainer1_name,
-            trainer2=trainer2_name,
-            winning_trainer=report.winner,
-            losing_trainer=report.loser,
-            seed=seed,
-            rounds=report.rounds,
-        )
+    fight = FightResult(
+        trainer1=trainer1_name,
+        trainer2=trainer2_name,
+        winning_trainer=report.winner,
+        losing_trainer=report.loser,
+        seed=seed,
+        rounds=report.rounds,
     )
-    # $inc is atomic, so concurrent battles never lose a win or a loss.
-    trainers = repository(Trainer)
-    await trainers.update_where({"name": report.winner}, {"$inc": {"wins": 1}})
-    await trainers.update_where({"name": report.loser}, {"$inc": {"losses": 1}})
+    # The record of the fight, the win and the loss: all three, or none.
+    fight_id = await atomically(_record, fight)
     return BattleOutcome(
         winning_trainer=report.winner,
         losing_trainer=report.loser,
         rounds=len(report.rounds),
-        fight_id=fight.id,
+        fight_id=fight_id,
     )
+
+
+async def _record(fight: FightResult) -> str:
+    """Store ``fight`` and count it for both trainers; the fight's id."""
+    stored = await repository(FightResult).insert(fight)
+    trainers = repository(Trainer)
+    for name, tally in ((fight.winning_trainer, "wins"), (fight.losing_trainer, "losses")):
+        if await trainers.update_where({"name": name}, {"$inc": {tally: 1}}) is None:
+            raise NotFound(f"Trainer {name!r} does not exist")
+    return stored.id
 
 
 async def _team(trainer: Record[Trainer]) -> rules.Team:

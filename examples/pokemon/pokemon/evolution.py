@@ -9,8 +9,7 @@ from pokemon import rules
 from pokemon.management import latest_pokemon
 from pokemon.models import Pokemon
 from pokemon.results import Evolution
-from pulpo import Conflict, operation, repository
-from pulpo.data import stored_id
+from pulpo import Conflict, NotFound, operation, repository
 
 
 @operation("pokemon.evolution.stage1", examples=[{"pokemon_name": "Charmander"}])
@@ -43,18 +42,23 @@ async def stage2(pokemon_name: str) -> Evolution:
 
 async def _evolve(pokemon_name: str, stage: int) -> Evolution:
     record = await latest_pokemon(pokemon_name)
-    try:
-        evolved = rules.evolved(record.data, stage)
-    except rules.EvolutionRefused as refused:
-        raise Conflict(str(refused)) from refused
-    updated = await repository(Pokemon).update_where(
-        # Compare-and-set on the name, so two concurrent requests cannot both
-        # evolve the same Pokemon (and boost its stats twice).
-        {"_id": stored_id(record.id), "name": record.data.name},
-        {"$set": evolved.model_dump(include={"name", *rules.Stats._fields})},
-    )
-    if updated is None:
-        raise Conflict(f"{pokemon_name} changed while evolving; try again")
+    seen: list[Pokemon] = []
+
+    def evolve_once(pokemon: Pokemon) -> Pokemon:
+        seen.append(pokemon)
+        try:
+            return rules.evolved(pokemon, stage)
+        except rules.EvolutionRefused as refused:
+            raise Conflict(str(refused)) from refused
+
+    # Decided on the Pokemon as it is when written: of two concurrent requests, the
+    # second sees the evolved species and is refused (its stats are boosted once).
+    evolved = await repository(Pokemon).modify(record.id, evolve_once)
+    if evolved is None:
+        raise NotFound(f"{pokemon_name} was released while evolving")
     return Evolution(
-        pokemon_id=record.id, previous_name=record.data.name, evolved_name=evolved.name, stage=stage
+        pokemon_id=record.id,
+        previous_name=seen[-1].name,
+        evolved_name=evolved.data.name,
+        stage=stage,
     )

@@ -9,7 +9,7 @@ from pokemon.models import Pokemon, Trainer
 from pokemon.results import CatchResult, TrainerCreated, TrainResult
 from pokemon.vocabulary import Element, Region
 from pulpo import Conflict, DomainError, NotFound, Record, operation, repository
-from pulpo.data import stored_id
+from pulpo.data import atomically
 
 TEAM_LIMIT = 6
 
@@ -35,14 +35,13 @@ async def find_trainer(name: str) -> Record[Trainer]:
 
 
 async def trainer_named(name: str) -> Record[Trainer]:
-    """The trainer called ``name``, registered (without a region) if this is their first time."""
-    found = await repository(Trainer).find_one({"name": name})
-    if found is not None:
-        return found
-    try:
-        return await repository(Trainer).insert(Trainer(name=name))
-    except Conflict:  # registered concurrently, between the lookup and the insert
-        return await find_trainer(name)
+    """The trainer called ``name``, registered (without a region) if this is their first time.
+
+    One upsert, so it also works inside a transaction, where a failed insert would
+    abort everything (the unique index on the name keeps concurrent first catches
+    to one trainer).
+    """
+    return await repository(Trainer).find_or_insert({"name": name}, Trainer(name=name))
 
 
 @operation(
@@ -87,13 +86,19 @@ async def catch(trainer_name: str, pokemon_name: str, element: Element) -> Catch
     holds at most six Pokemon, even when catches run concurrently; later catches
     go to the trainer's box, as in the games.
     """
+    # One transaction: the Pokemon, the trainer's registration and the slot it takes
+    # are stored together or not at all (an error or an outage halfway leaves nothing).
+    return await atomically(_catch, trainer_name, pokemon_name, element)
+
+
+async def _catch(trainer_name: str, pokemon_name: str, element: Element) -> CatchResult:
     pokemon = await repository(Pokemon).insert(
         rules.caught_pokemon(pokemon_name, element, trainer=trainer_name)
     )
     await trainer_named(trainer_name)
     trainers = repository(Trainer)
-    # Claim a team slot atomically: the filter only matches while the team has
-    # no sixth member ("team.5"), so concurrent catches cannot overfill it.
+    # Claim a team slot: the filter only matches while the team has no sixth member
+    # ("team.5"); concurrent catches conflict in their transactions and run again.
     trainer = await trainers.update_where(
         {"name": trainer_name, f"team.{TEAM_LIMIT - 1}": {"$exists": False}},
         {"$push": {"team": pokemon.id}},
@@ -133,19 +138,20 @@ async def train(pokemon_name: str, training_hours: int) -> TrainResult:
             f"training_hours must be between 1 and {rules.MAX_TRAINING_HOURS}, not {training_hours}"
         )
     record = await latest_pokemon(pokemon_name)
-    before = record.data
-    after = rules.trained(before, training_hours)
-    updated = await repository(Pokemon).update_where(
-        # Compare-and-set: only apply if nobody changed the Pokemon since it was read.
-        {"_id": stored_id(record.id), "experience": before.experience, "level": before.level},
-        {"$set": after.model_dump(include={"experience", "level", *rules.Stats._fields})},
-    )
+    seen: list[Pokemon] = []
+
+    def train_once(pokemon: Pokemon) -> Pokemon:
+        seen.append(pokemon)
+        return rules.trained(pokemon, training_hours)
+
+    # Read, train, write if unchanged, else again: concurrent trainings all count.
+    updated = await repository(Pokemon).modify(record.id, train_once)
     if updated is None:
-        raise Conflict(f"{pokemon_name} changed while training; try again")
+        raise NotFound(f"{pokemon_name} was released while training")
     return TrainResult(
         pokemon_id=record.id,
         pokemon_name=pokemon_name,
-        previous_level=before.level,
-        new_level=after.level,
-        experience=after.experience,
+        previous_level=seen[-1].level,
+        new_level=updated.data.level,
+        experience=updated.data.experience,
     )
