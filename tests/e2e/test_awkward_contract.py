@@ -131,5 +131,5 @@ def test_server_managed_fields_named_like_generated_names_and_routes_left_out(
     listing = api.get("/ledgers")
     assert listing.status_code == 405 and listing.headers["Allow"] == "POST"
     deleting = api.delete(path)
-    assert deleting.status_code == 405 and deleting.headers["Allow"] == "GET, PATCH, PUT"
+    assert deleting.status_code == 405 and deleting.headers["Allow"] == "GET, HEAD, PATCH, PUT"
     assert api.get("/audits").status_code == 404  # no route at all

@@ -270,10 +270,11 @@ def test_a_method_a_path_does_not_serve_is_405_allowing_every_method_it_does(
 ) -> None:
     pokemon_id = new_pokemon(api)["_id"]
     cases = {
-        ("POST", f"/pokemons/{pokemon_id}"): "DELETE, GET, PATCH, PUT",  # four routes, one path
-        ("DELETE", "/pokemons"): "GET, POST",
+        # Four routes on one path; HEAD is served wherever GET is.
+        ("POST", f"/pokemons/{pokemon_id}"): "DELETE, GET, HEAD, PATCH, PUT",
+        ("DELETE", "/pokemons"): "GET, HEAD, POST",
         ("GET", "/operations/pokemon/management/catch"): "POST",
-        ("POST", "/fight_results"): "GET",
+        ("POST", "/fight_results"): "GET, HEAD",
     }
     for (method, path), allowed in cases.items():
         response = api.request(method, path, json={})
@@ -383,7 +384,7 @@ def test_fight_results_are_read_only_and_battles_still_write_them(
     ):
         response = api.request(method, path, json=forged)
         assert response.status_code == 405, (method, path)
-        assert response.headers["Allow"] == "GET"
+        assert response.headers["Allow"] == "GET, HEAD"
     assert mongo["fight_results"].count_documents({"trainer1": red}) == 1  # type: ignore[index]
     assert api.get(f"/fight_results/{fight['_id']}").json() == fight
     winner = api.get("/trainers", params={"name": outcome["winning_trainer"]}).json()[0]
