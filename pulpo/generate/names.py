@@ -76,7 +76,8 @@ TEMPLATE_NAMES = frozenset(
         # schemas/<model>.py
         "read_leniently",
         # settings.py
-        "AliasChoices", "BaseSettings", "Driver", "SettingsConfigDict", "cache",
+        "AliasChoices", "BaseSettings", "Driver", "SettingsConfigDict", "WriteConcernName",
+        "cache",
     }
 )  # fmt: skip
 """Every name the app templates bind at the top level of some generated module."""

@@ -126,6 +126,8 @@ class StandIn:
     clients: tuple[Env, ...] = ()  # what its clients set differently (over Service.clients)
     # Its healthcheck's test, when the official image's needs what it lacks (timings stay).
     test: tuple[str, ...] = ()
+    # Its command, when the official image's (Service.command) does not apply to it.
+    command: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,20 @@ PREFECT_PORT = Port(4200, 14200, "the Prefect UI", (Link("Prefect UI"),))
 
 RUNNER_PORT = 8080  # Prefect's runner webserver in the flows container: its GET /health
 
-_MONGODB_URL = f"mongodb://mongodb:{MONGODB_PORT.container}/"
+# MongoDB runs as a single-node replica set (transactions need one), whose one member
+# is known by an address inside the stack: clients connect to it directly, whatever
+# address they use (the API by the service's name, tests by the published port).
+_MONGODB_URL = f"mongodb://mongodb:{MONGODB_PORT.container}/?directConnection=true"
+MONGODB_REPLICA_SET = "rs0"
+# The healthcheck initiates the replica set on first start, and is healthy once it
+# is the primary (accepting writes).
+_MONGODB_READY = (
+    "try { rs.status() } catch (notYet) { rs.initiate({_id: '"
+    + MONGODB_REPLICA_SET
+    + "', members: [{_id: 0, host: 'mongodb:"
+    + str(MONGODB_PORT.container)
+    + "'}]}) } quit(db.hello().isWritablePrimary ? 0 : 1)"
+)
 _PREFECT_API_URL = f"http://prefect-server:{PREFECT_PORT.container}/api"
 
 
@@ -241,10 +256,17 @@ SERVICES: tuple[Service, ...] = (
             clients=(
                 Env(
                     "MONGODB_URL",
-                    setting("PULPO_STACK_MONGODB_URL", _MONGODB_URL + "?retryWrites=false"),
+                    setting("PULPO_STACK_MONGODB_URL", _MONGODB_URL + "&retryWrites=false"),
                     comment="SecantusDB is slow to acknowledge retryable writes; "
                     "plain writes are fine.",
                 ),
+            ),
+            # It advertises itself as a single-node replica set (transactions) at its
+            # bind address, hence directConnection in the URLs; it syncs its log on
+            # every commit, so a journaled write survives the server being killed.
+            command=(
+                *("secantusd-py", "--host", "0.0.0.0", "--port", str(MONGODB_PORT.container)),
+                *("--storage-path", "/data/db", "--sync-on-commit"),
             ),
             # The stand-in has no mongosh; the driver it installs pings instead.
             test=(
@@ -255,10 +277,12 @@ SERVICES: tuple[Service, ...] = (
                 "directConnection=True, serverSelectionTimeoutMS=2000).admin.command('ping')",
             ),
         ),
+        command=("mongod", "--replSet", MONGODB_REPLICA_SET, "--bind_ip_all"),
         clients=(
             Env("MONGODB_URL", setting("PULPO_STACK_MONGODB_URL", _MONGODB_URL)),
             Env("MONGODB_DATABASE", setting("PULPO_DATABASE", "{{ database }}")),
             Env("MONGODB_TIMEOUT_MS", setting("PULPO_MONGODB_TIMEOUT_MS", 2000)),
+            Env("MONGODB_WRITE_CONCERN", setting("PULPO_MONGODB_WRITE_CONCERN", "journaled")),
             Env("PULPO_MONGO_DRIVER", setting("PULPO_MONGO_DRIVER", "pymongo")),
         ),
         # A database of the test stack's own, and short timeouts: a stopped MongoDB is a
@@ -269,9 +293,7 @@ SERVICES: tuple[Service, ...] = (
         ),
         volumes=(Volume("mongodb-data", "/data/db"),),
         port=MONGODB_PORT,
-        healthcheck=Healthcheck(
-            ("CMD", "mongosh", "--quiet", "--eval", "quit(db.adminCommand('ping').ok ? 0 : 1)")
-        ),
+        healthcheck=Healthcheck(("CMD", "mongosh", "--quiet", "--eval", _MONGODB_READY)),
     ),
     Service(
         "api",

@@ -86,8 +86,11 @@ def test_images_default_to_the_official_ones(pokemon: Path) -> None:
 def test_configuration_comes_from_the_environment(pokemon: Path) -> None:
     services = load(pokemon / "docker-compose.yml")["services"]
     api = services["api"]["environment"]
-    assert api["MONGODB_URL"] == "${PULPO_STACK_MONGODB_URL:-mongodb://mongodb:27017/}"
+    assert api["MONGODB_URL"] == (
+        "${PULPO_STACK_MONGODB_URL:-mongodb://mongodb:27017/?directConnection=true}"
+    )
     assert api["MONGODB_DATABASE"] == "${PULPO_DATABASE:-pokemon}"
+    assert api["MONGODB_WRITE_CONCERN"] == "${PULPO_MONGODB_WRITE_CONCERN:-journaled}"
     assert api["PREFECT_API_URL"] == "http://prefect-server:4200/api"
     flows = services["flows"]["environment"]
     assert flows["PREFECT_RUNNER_SERVER_ENABLE"] == "true"
@@ -101,8 +104,22 @@ def test_configuration_comes_from_the_environment(pokemon: Path) -> None:
         "PULPO_MONGODB_PORT",
         "PULPO_PREFECT_PORT",
         "PULPO_DATABASE",
+        "PULPO_MONGODB_WRITE_CONCERN",
     ):
         assert f"\n{variable}=" in example
+
+
+def test_mongodb_is_a_single_node_replica_set(pokemon: Path) -> None:
+    """Transactions need a replica set: mongod runs as one, and its healthcheck forms it."""
+    mongodb = load(pokemon / "docker-compose.yml")["services"]["mongodb"]
+    assert mongodb["command"] == ["mongod", "--replSet", "rs0", "--bind_ip_all"]
+    check = mongodb["healthcheck"]["test"]
+    assert check[:4] == ["CMD", "mongosh", "--quiet", "--eval"]
+    assert "rs.initiate({_id: 'rs0', members: [{_id: 0, host: 'mongodb:27017'}]})" in check[4]
+    assert "isWritablePrimary" in check[4]
+    # Offline, the stand-in advertises a replica set of its own and syncs every commit.
+    offline = load(pokemon / "docker-compose.offline.yml")["services"]["mongodb"]
+    assert "--sync-on-commit" in offline["command"] and "--standalone" not in offline["command"]
 
 
 def test_dockerfiles_install_the_wheel_and_run_unprivileged(pokemon: Path) -> None:
@@ -132,7 +149,9 @@ def test_offline_override_builds_labelled_stand_ins(pokemon: Path) -> None:
     assert offline["mongodb"]["build"]["dockerfile"] == "mongodb.Dockerfile"
     assert "retryWrites=false" in offline["api"]["environment"]["MONGODB_URL"]
     mongodb = (pokemon / "stack" / "offline" / "mongodb.Dockerfile").read_text()
-    assert "MongoDB wire-compatible stand-in" in mongodb and "--standalone" in mongodb
+    assert "MongoDB wire-compatible stand-in" in mongodb
+    assert '"--sync-on-commit"]' in mongodb and '"--standalone"' not in mongodb
+    assert "directConnection=true" in offline["api"]["environment"]["MONGODB_URL"]
     prefect = (pokemon / "stack" / "offline" / "prefect-server.Dockerfile").read_text()
     assert "PREFECT_SERVER_ANALYTICS_ENABLED=false" in prefect
 

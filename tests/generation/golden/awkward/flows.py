@@ -69,6 +69,7 @@ def bind_database() -> None:
             settings.mongodb_database,
             driver=settings.mongo_driver,
             timeout_ms=settings.mongodb_timeout_ms,
+            write_concern=settings.mongodb_write_concern,
         )
 
 

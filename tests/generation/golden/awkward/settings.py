@@ -8,7 +8,7 @@ and the flows call too: override it in tests with ``app.dependency_overrides``.
 
 from functools import cache
 
-from pulpo.data.connection import Driver
+from pulpo.data.connection import Driver, WriteConcernName
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,6 +31,12 @@ class Settings(BaseSettings):
         default=2000,
         ge=100,
         description="MONGODB_TIMEOUT_MS: how long to wait for MongoDB before answering 503.",
+    )
+    mongodb_write_concern: WriteConcernName = Field(
+        default="journaled",
+        description="MONGODB_WRITE_CONCERN: when a write is acknowledged: 'journaled' (in the "
+        "server's journal, survives it being killed), 'majority' (in a majority's journals) "
+        "or 'acknowledged' (in memory only).",
     )
     mongo_driver: Driver = Field(
         default="pymongo",

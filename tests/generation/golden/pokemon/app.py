@@ -59,6 +59,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.mongodb_database,
         driver=settings.mongo_driver,
         timeout_ms=settings.mongodb_timeout_ms,
+        write_concern=settings.mongodb_write_concern,
     )
     indexing = asyncio.create_task(create_indexes_when_reachable())
     # Serve at once when MongoDB is up (indexes exist before the first request);

@@ -4,7 +4,9 @@
 # STAND-IN for mongo:8.0 on machines without a container registry: SecantusDB
 # 0.7.0b3, a MongoDB wire-compatible server, not MongoDB. Built by `pulpo up --offline`
 # from a local Debian image and a wheelhouse (no network during the build).
-# --standalone: otherwise it advertises its bind address as a replica-set member.
+# Not --standalone: it advertises a single-node replica set (at its bind address: clients
+# connect with directConnection=true), so drivers allow transactions. --sync-on-commit:
+# a write acknowledged as journaled survives the server being killed.
 ARG PYTHON_IMAGE=pulpo-offline/python:3.11-bookworm
 ARG WHEELHOUSE_IMAGE=pulpo-offline/python:3.11-bookworm
 
@@ -31,4 +33,4 @@ COPY --from=build /opt/venv /opt/venv
 VOLUME /data/db
 USER mongodb
 EXPOSE 27017
-CMD ["secantusd-py", "--host", "0.0.0.0", "--port", "27017", "--storage-path", "/data/db", "--standalone"]
+CMD ["secantusd-py", "--host", "0.0.0.0", "--port", "27017", "--storage-path", "/data/db", "--sync-on-commit"]
