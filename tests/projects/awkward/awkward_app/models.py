@@ -43,6 +43,9 @@ class Order(BaseModel):
     changes: int = 0
     Record: str | None = None
     repository: str | None = None
+    labels: dict[str, str] = Field(
+        default={}, description="Free keys: none may be a MongoDB operator or path."
+    )
 
 
 @datamodel(collection="fields")

@@ -30,6 +30,9 @@ class OrderUpdate(BaseModel):
     changes: int | None = None
     Record: str | None = None
     repository: str | None = None
+    labels: dict[str, str] | None = Field(
+        default=None, description="Free keys: none may be a MongoDB operator or path."
+    )
 
 
 class OrderRead(BaseModel):
@@ -58,6 +61,9 @@ class OrderRead(BaseModel):
     changes: int = 0
     Record: str | None = None
     repository: str | None = None
+    labels: dict[str, str] = Field(
+        default={}, description="Free keys: none may be a MongoDB operator or path."
+    )
 
     @classmethod
     def from_record(cls, record: Record_[Order]) -> Self:
