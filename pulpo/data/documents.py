@@ -47,7 +47,7 @@ from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectI
 from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError, to_jsonable_python
 
-from pulpo.errors import Conflict
+from pulpo.errors import Conflict, PulpoError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -120,8 +120,11 @@ def to_bson_value(value: Any) -> Any:
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
-class _Unstorable(Exception):
-    """A value BSON cannot store; its location grows as it propagates out of containers."""
+class _Unstorable(PulpoError):
+    """A value BSON cannot store; its location grows as it propagates out of containers.
+
+    Never escapes :func:`to_bson_value`, which raises it as a ``ValidationError``.
+    """
 
     def __init__(self, value: Any, kind: str | PydanticCustomError, context: dict[str, Any]):
         super().__init__(value)
