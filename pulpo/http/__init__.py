@@ -6,6 +6,8 @@ something other than data. Each module holds one idea:
 - :mod:`~pulpo.http.methods`: ``HEAD`` on every ``GET`` route, ``HEAD`` in ``Allow``;
 - :mod:`~pulpo.http.overload`: at most so many requests at once, 503 + ``Retry-After`` beyond;
 - :mod:`~pulpo.http.limits`: 413 for a body over the limit, before it is read;
+- :mod:`~pulpo.http.idempotency`: a ``POST`` retried with the same ``Idempotency-Key``
+  does its work once;
 - :mod:`~pulpo.http.routes`: ``JSONRoute``, the generated routers' route class: query
   strings of UTF-8 (422), bodies of JSON only (415), parsed strictly, once (422);
 - :mod:`~pulpo.http.values`: the rules on every value of a body (64-bit integers,
@@ -24,6 +26,7 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 
 from pulpo.http.errors import HANDLERS
+from pulpo.http.idempotency import IdempotencyKeys, document_idempotency
 from pulpo.http.limits import BodyLimit
 from pulpo.http.methods import HeadAsGet
 from pulpo.http.openapi import document_limits
@@ -49,7 +52,10 @@ def install(app: FastAPI, settings: Callable[[], HTTPSettings]) -> None:
        (Authentication goes after it, so that a flood of bad credentials is bounded
        too, and before the body is read, so that a stranger's body is never read.)
     3. ``BodyLimit``: before anything reads the body, 413 for one over the limit.
-       (What needs the body, such as idempotency keys, goes after it.)
+    4. ``IdempotencyKeys``: reads the (bounded) body whole to fingerprint the request,
+       and answers a replay from MongoDB without running the route. After the body
+       limit, so that the body it reads is bounded; inside the request bound, so that
+       replays count as requests.
 
     Then the app: its exception handlers (here: 422 with bounded errors, 413 for
     documents MongoDB finds too large) and its routes, whose ``JSONRoute`` reads the
@@ -61,9 +67,11 @@ def install(app: FastAPI, settings: Callable[[], HTTPSettings]) -> None:
         Middleware(HeadAsGet),
         Middleware(InFlightLimit, limits=limits),
         Middleware(BodyLimit, limits=limits),
+        Middleware(IdempotencyKeys, ttl_seconds=lambda: limits().idempotency_ttl_seconds),
     ]
     for layer in reversed(layers):  # add_middleware puts the last one added outermost
         app.add_middleware(layer.cls, *layer.args, **layer.kwargs)
     for error, handler in HANDLERS.items():
         app.add_exception_handler(error, handler)
     document_limits(app, limits)
+    document_idempotency(app)

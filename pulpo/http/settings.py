@@ -19,6 +19,7 @@ class HTTPSettings(Protocol):
     max_items: int
     max_requests_in_flight: int
     max_queue_wait_ms: int
+    idempotency_ttl_seconds: int
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Limits:
     """Requests served at once; others wait for a slot."""
     max_queue_wait_ms: int = 1_000
     """How long a request waits for a slot before it is answered 503 (0: not at all)."""
+    idempotency_ttl_seconds: int = 24 * 60 * 60
+    """How long an ``Idempotency-Key`` and its answer are kept (:mod:`pulpo.http.idempotency`)."""
 
     @classmethod
     def of(cls, settings: HTTPSettings) -> "Limits":
@@ -44,6 +47,7 @@ class Limits:
             max_items=settings.max_items,
             max_requests_in_flight=settings.max_requests_in_flight,
             max_queue_wait_ms=settings.max_queue_wait_ms,
+            idempotency_ttl_seconds=settings.idempotency_ttl_seconds,
         )
 
 

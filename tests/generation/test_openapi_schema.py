@@ -100,7 +100,7 @@ def test_put_and_patch_are_two_documented_operations_on_one_body(schema: dict[st
             "/operations/pokemon/battles/trainer_execute",
             {"200", "400", "404", "409", "413", "415", "422", "503"},
         ),
-        ("post", "/flows/pokemon/evolution", {"202", "413", "415", "422", "502", "503"}),
+        ("post", "/flows/pokemon/evolution", {"202", "409", "413", "415", "422", "502", "503"}),
         ("get", "/flows/runs/{flow_run_id}", {"200", "404", "422", "502", "503"}),
     ],
 )

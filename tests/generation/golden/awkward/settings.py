@@ -83,6 +83,14 @@ class Settings(BaseSettings):
         description="PULPO_MAX_QUEUE_WAIT_MS: how long a request waits for a slot before it is "
         "answered 503 with Retry-After.",
     )
+    idempotency_ttl_seconds: int = Field(
+        default=24 * 60 * 60,
+        ge=1,
+        validation_alias=AliasChoices(
+            "PULPO_IDEMPOTENCY_TTL_SECONDS", "idempotency_ttl_seconds"
+        ),
+        description="PULPO_IDEMPOTENCY_TTL_SECONDS: how long an Idempotency-Key and its answer are kept.",
+    )
 
 
 @cache
