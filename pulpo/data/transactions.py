@@ -62,11 +62,11 @@ from pulpo.errors import Conflict, PulpoError
 P = ParamSpec("P")
 R = TypeVar("R")
 
-DEFAULT_ATTEMPTS = 10
+DEFAULT_ATTEMPTS = 20
 """How many times :func:`atomically` runs its work before a lost race becomes a 409."""
 
 _BACKOFF_FIRST = 0.005  # seconds: the longest pause before the second attempt
-_BACKOFF_LIMIT = 0.25  # seconds: no pause is longer
+_BACKOFF_LIMIT = 0.5  # seconds: no pause is longer
 
 
 class ConcurrentUpdate(Conflict):
