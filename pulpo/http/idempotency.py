@@ -12,7 +12,8 @@ After the IETF draft "The Idempotency-Key HTTP Header Field"
   (``PULPO_IDEMPOTENCY_TTL_SECONDS``, a TTL index removes it).
 - A retry with the same key and the same request (method, path, query and body)
   runs nothing: it gets the first answer again, with ``Idempotent-Replayed: true``.
-- The same key with another request is the client's mistake: 422.
+- The same key with another request is the client's mistake: 422, as a validation
+  error of the header (the body FastAPI gives every 422, so clients read one shape).
 - A retry while the first request still runs: 409; the client retries later.
 - When the first request failed on the server's side (5xx: MongoDB unavailable, an
   operation that could not finish), its key is forgotten, so a retry runs again:
@@ -79,9 +80,8 @@ class IdempotencyKeys:
             return
         key = parse_key(raw)
         if key is None:
-            await _problem(400, f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters")(
-                scope, receive, send
-            )
+            message = f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters"
+            await _invalid_header(message, "idempotency_key_invalid")(scope, receive, send)
             return
         body, replay = await _read_body(receive)
         fingerprint = _fingerprint(scope, body)
@@ -215,10 +215,10 @@ async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
 
 def _answer_again(record: dict[str, Any], fingerprint: str) -> Response:
     if record.get("fingerprint") != fingerprint:
-        return _problem(
-            422,
+        return _invalid_header(
             f"This {HEADER} was used with another request (method, path, query or body); "
             "use a new key for a new request",
+            "idempotency_key_reused",
         )
     if record.get("state") != "done":
         return _problem(409, f"A request with this {HEADER} is still being processed; retry later")
@@ -234,6 +234,12 @@ def _answer_again(record: dict[str, Any], fingerprint: str) -> Response:
 
 def _problem(status: int, detail: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"detail": detail})
+
+
+def _invalid_header(message: str, kind: str) -> JSONResponse:
+    """A 422 in FastAPI's validation-error shape, located at the header."""
+    error = {"type": kind, "loc": ["header", HEADER], "msg": message}
+    return JSONResponse(status_code=422, content={"detail": [error]})
 
 
 def document_idempotency(app: FastAPI) -> None:
@@ -255,11 +261,16 @@ def with_idempotency(openapi: dict[str, Any]) -> dict[str, Any]:
         "in": "header",
         "required": False,
         "description": (
-            "Any unique string of the client's choosing: a retry with the same key and "
-            "request gets the first answer again and does nothing; the same key with "
-            "another request is 422; a retry while the first still runs is 409."
+            "Any unique string of the client's choosing (a UUID does): a retry with the "
+            "same key and request gets the first answer again and does nothing; the same "
+            "key with another request is 422; a retry while the first still runs is 409."
         ),
-        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+        "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_KEY_LENGTH,
+            "pattern": r'^"?[!#-~]+"?$',
+        },
     }
     error = {"$ref": "#/components/schemas/ErrorResponse"}
     for item in openapi.get("paths", {}).values():
