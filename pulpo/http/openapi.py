@@ -8,6 +8,8 @@ bodies, query and path parameters), where the model does not say more:
 - a string (of a body) gets ``maxLength`` and an array ``maxItems``, the app's limits;
 - an object with free keys (a ``dict``) gets ``propertyNames``: no ``$``, ``.`` or NUL.
 
+Every 503 declares the ``Retry-After`` an overloaded app sends with it.
+
 Responses are left as they are: a stored document another client wrote may
 break them. A component that both requests and responses use is therefore split:
 requests get a copy named ``<Name>-Input``, as FastAPI names its own.
@@ -23,6 +25,10 @@ from pulpo.http.settings import Limits
 from pulpo.http.values import INT64_MAX, INT64_MIN, KEY_PATTERN
 
 REF_PREFIX = "#/components/schemas/"
+RETRY_AFTER = {
+    "description": "When the app is overloaded: seconds to wait before trying again.",
+    "schema": {"type": "integer"},
+}
 
 Schema = dict[str, Any]
 
@@ -65,6 +71,10 @@ def with_limits(openapi: dict[str, Any], limits: Limits) -> dict[str, Any]:
         _bound(schema, limits, body=True)
     for schema in parameters:
         _bound(schema, limits, body=False)
+    for operation in _operations(openapi):
+        unavailable = operation.get("responses", {}).get("503")
+        if isinstance(unavailable, dict):
+            unavailable.setdefault("headers", {}).setdefault("Retry-After", RETRY_AFTER)
     return openapi
 
 

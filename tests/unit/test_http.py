@@ -133,7 +133,7 @@ class FightOut(BaseModel):
 def fight_schema(limits: Limits) -> dict[str, Any]:
     app = FastAPI()
 
-    @app.post("/fights")
+    @app.post("/fights", responses={503: {"description": "Busy."}})
     async def create(fight: FightIn, skip: int = 0) -> FightOut:
         return FightOut(seed=fight.seed, rounds=fight.rounds)
 
@@ -159,6 +159,7 @@ def test_request_schemas_state_the_limits_responses_are_left_alone() -> None:
     operation = schema["paths"]["/fights"]["post"]
     skip = next(parameter for parameter in operation["parameters"] if parameter["name"] == "skip")
     assert skip["schema"]["maximum"] == INT64_MAX and "maxLength" not in skip["schema"]
+    assert operation["responses"]["503"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
 
 
 def test_declared_lengths_are_the_largest_the_body_allows() -> None:
