@@ -45,6 +45,8 @@ class FieldContext:
     name: str
     description: str | None
     update_annotation: str
+    # ``Field(...)`` of the update schema: no default, the model's bounds, the description.
+    update_arguments: list[str]
     filter_annotation: str | None
     sortable: bool
     # The field in the read schema: its type there, and the source of its default. A field
@@ -185,6 +187,15 @@ class InputFieldContext:
     name: str
     annotation: str
     default: str | None  # source of the default; None when required
+    constraints: list[str] = field(default_factory=list)  # the parameter's bounds, as arguments
+
+    @property
+    def arguments(self) -> list[str] | None:
+        """``Field(...)``'s arguments when the parameter has bounds; None: ``= default``."""
+        if not self.constraints:
+            return None
+        default = [] if self.default is None else [f"default={self.default}"]
+        return [*default, *self.constraints]
 
 
 @dataclass
@@ -305,6 +316,11 @@ def _model_context(
                 name=item.name,
                 description=item.description,
                 update_annotation=render_annotation(optional(item.annotation), imports),
+                update_arguments=[
+                    "default=None",
+                    *constraint_arguments(model.cls.model_fields[item.name].metadata),
+                    *([f"description={item.description!r}"] if item.description else []),
+                ],
                 filter_annotation=(
                     render_annotation(optional(item.annotation), imports) if filterable else None
                 ),
@@ -456,6 +472,7 @@ def _add_operations(
     """Operation endpoints share one router module and one schemas module."""
     router_imports, schema_imports = Imports(names), Imports(names)
     short_names = [operation.short_name for operation in operations]
+    constrained = False  # some parameter has bounds: the schemas module needs Field
     for operation in operations:
         unique_short = short_names.count(operation.short_name) == 1
         name = operation.name
@@ -469,9 +486,14 @@ def _add_operations(
                 name=item.name,
                 annotation=render_annotation(item.annotation, schema_imports),
                 default=None if item.required else render_literal(item.default, schema_imports),
+                constraints=constraint_arguments(
+                    FieldInfo.from_annotation(item.annotation).metadata
+                ),
             )
             for item in operation.parameters
         ]
+        if any(item.constraints for item in inputs):
+            constrained = True
         description = operation.description or f"Run the {name} operation."
         context.operations.append(
             OperationContext(
@@ -492,6 +514,7 @@ def _add_operations(
         if operation.module not in context.operation_modules:
             context.operation_modules.append(operation.module)
     if any(not operation.input_is_user_model for operation in context.operations):
-        context.operations_schema_names = class_body_names(schema_imports, "ConfigDict")
+        needed = ["ConfigDict", *(["Field"] * constrained)]
+        context.operations_schema_names = class_body_names(schema_imports, *needed)
     context.operations_router_imports = router_imports.lines()
     context.operations_schema_imports = schema_imports.lines()

@@ -23,7 +23,7 @@ class Field_Update(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    value: int | None = None
+    value: int | None = Field(default=None)
 
 
 class Field_Read(BaseModel):

@@ -35,10 +35,12 @@ class LedgerUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    entry: str | None = Field(default=None, description="What was booked.")
-    tags: list[str] | None = None
-    opened: str | None = None
-    note: str | None = None
+    entry: str | None = Field(
+        default=None, min_length=2, description="What was booked."
+    )
+    tags: list[str] | None = Field(default=None)
+    opened: str | None = Field(default=None)
+    note: str | None = Field(default=None)
 
 
 class LedgerRead(BaseModel):

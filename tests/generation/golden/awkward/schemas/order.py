@@ -23,13 +23,13 @@ class OrderUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = None
-    settings: str | None = None
-    app: str | None = None
-    logger: str | None = None
-    changes: int | None = None
-    Record: str | None = None
-    repository: str | None = None
+    name: str | None = Field(default=None)
+    settings: str | None = Field(default=None)
+    app: str | None = Field(default=None)
+    logger: str | None = Field(default=None)
+    changes: int | None = Field(default=None)
+    Record: str | None = Field(default=None)
+    repository: str | None = Field(default=None)
     labels: dict[str, str] | None = Field(
         default=None, description="Free keys: none may be a MongoDB operator or path."
     )

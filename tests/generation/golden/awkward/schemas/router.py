@@ -25,18 +25,18 @@ class RouterUpdate(BaseModel):
 
     type: str | None = Field(default=None, description="Named like the builtin.")
     list: int | None = Field(default=None, description="Named like the builtin.")
-    format: str | None = None
-    class_: str | None = None
-    from_: int | None = None
+    format: str | None = Field(default=None)
+    class_: str | None = Field(default=None)
+    from_: int | None = Field(default=None)
     filters: str | None = Field(
         default=None, description="Named like the Query's method."
     )
-    sort: int | None = None
-    limit: int | None = None
-    query: str | None = None
-    response: str | None = None
-    router: str | None = None
-    status: Status | None = None
+    sort: int | None = Field(default=None)
+    limit: int | None = Field(default=None)
+    query: str | None = Field(default=None)
+    response: str | None = Field(default=None)
+    router: str | None = Field(default=None)
+    status: Status | None = Field(default=None)
 
 
 class RouterRead(BaseModel):

@@ -47,20 +47,26 @@ class PokemonUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(
-        default=None, description="Species name, e.g. 'Charmander'."
+        default=None, min_length=1, description="Species name, e.g. 'Charmander'."
     )
     element: Element | None = Field(
         default=None, description="The Pokemon's elemental type, e.g. 'Fire'."
     )
-    level: int | None = Field(default=None, description="Level, from 1 to 100.")
-    experience: int | None = Field(
-        default=None, description="Total experience points earned."
+    level: int | None = Field(
+        default=None, ge=1, le=100, description="Level, from 1 to 100."
     )
-    health: int | None = Field(default=None, description="Maximum hit points.")
-    attack: int | None = Field(default=None, description="Strength of its attacks.")
-    defense: int | None = Field(default=None, description="Resistance to attacks.")
+    experience: int | None = Field(
+        default=None, ge=0, description="Total experience points earned."
+    )
+    health: int | None = Field(default=None, ge=1, description="Maximum hit points.")
+    attack: int | None = Field(
+        default=None, ge=1, description="Strength of its attacks."
+    )
+    defense: int | None = Field(
+        default=None, ge=1, description="Resistance to attacks."
+    )
     speed: int | None = Field(
-        default=None, description="Who strikes first in a battle."
+        default=None, ge=1, description="Who strikes first in a battle."
     )
     attacks: list[str] | None = Field(
         default=None,

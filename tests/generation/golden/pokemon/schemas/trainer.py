@@ -38,12 +38,14 @@ class TrainerUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, description="The trainer's unique name.")
+    name: str | None = Field(
+        default=None, min_length=1, description="The trainer's unique name."
+    )
     region: Region | None = Field(
         default=None,
         description="The region the trainer registered from; null until then.",
     )
-    badges: int | None = Field(default=None, description="Gym badges earned.")
+    badges: int | None = Field(default=None, ge=0, description="Gym badges earned.")
 
 
 class TrainerRead(BaseModel):
