@@ -9,7 +9,7 @@ import enum
 import types
 import typing
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pulpo.generate.identifiers import Namespace
@@ -52,16 +52,21 @@ class Imports:
         ]
 
 
-def render_annotation(annotation: Any, imports: Imports) -> str:
+def render_annotation(
+    annotation: Any, imports: Imports, *, instead: Mapping[type, tuple[str, str]] = {}
+) -> str:
     """``list[Attack] | None`` → ``"list[Attack] | None"``, importing ``Attack``.
 
     ``Annotated`` metadata is dropped: generated request models restate only the
-    type, and the user's own model validates the constraints.
+    type, and the user's own model validates the constraints. ``instead`` writes
+    some types as others: ``{datetime: ("pulpo.http.query", "IsoDateTime")}``.
     """
     annotation = strip_annotated(annotation)
     origin = typing.get_origin(annotation)
     arguments = typing.get_args(annotation)
     if origin is None:
+        if isinstance(annotation, type) and annotation in instead:
+            return imports.add(*instead[annotation])
         if isinstance(annotation, type):
             return imports.add_type(annotation)
         if annotation is None:
@@ -71,12 +76,12 @@ def render_annotation(annotation: Any, imports: Imports) -> str:
         imports.add("typing", "Literal")
         return f"Literal[{', '.join(render_literal(value, imports) for value in arguments)}]"
     if origin in (typing.Union, types.UnionType):
-        members = [render_annotation(argument, imports) for argument in arguments]
+        members = [render_annotation(argument, imports, instead=instead) for argument in arguments]
         # Optional last reads naturally: ``Element | None``.
         members.sort(key=lambda member: member == "None")
         return " | ".join(members)
     rendered = [
-        "..." if argument is Ellipsis else render_annotation(argument, imports)
+        "..." if argument is Ellipsis else render_annotation(argument, imports, instead=instead)
         for argument in arguments
     ]
     return f"{imports.add_type(origin)}[{', '.join(rendered)}]"

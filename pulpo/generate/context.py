@@ -34,7 +34,11 @@ from pulpo.generate.names import (
     project_namespace,
 )
 from pulpo.generate.output import GENERATED_MARK
+from pulpo.http import query
 from pulpo.validate import DataModel, Operation, ValidProject
+
+# Query filters write dates and times as ISO-only types (pulpo.http.query).
+QUERY_TYPES = {cls: ("pulpo.http.query", name) for cls, name in query.QUERY_TYPES.items()}
 
 # Query parameters of the list route; a model field of the same name cannot be a filter.
 LIST_PARAMETERS = ("limit", "skip", "sort")
@@ -322,7 +326,9 @@ def _model_context(
                     *([f"description={item.description!r}"] if item.description else []),
                 ],
                 filter_annotation=(
-                    render_annotation(optional(item.annotation), imports) if filterable else None
+                    render_annotation(optional(item.annotation), imports, instead=QUERY_TYPES)
+                    if filterable
+                    else None
                 ),
                 sortable=item.scalar,
                 read_type=render_annotation(read_type, imports),

@@ -168,6 +168,15 @@ def test_integers_beyond_64_bits_in_a_query_are_422(api: httpx.Client, parameter
         assert response.json()["detail"]
 
 
+def test_a_date_filter_takes_iso_8601_only(api: httpx.Client) -> None:
+    # Pydantic alone would read "0.5" as half a second after 1970.
+    for value in ("0.5", "20240101", "tomorrow"):
+        response = api.get("/fight_results", params={"created_at": value})
+        assert ["query", "created_at"] in locations(response), (value, response.text[:300])
+    iso = api.get("/fight_results", params={"created_at": "2026-11-29T12:00:00Z"})
+    assert iso.status_code == 200
+
+
 # --- numbers, strings, keys ---------------------------------------------------------------------
 
 

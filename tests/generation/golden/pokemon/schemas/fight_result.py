@@ -8,6 +8,7 @@ from typing import Any, Literal, Self
 
 from pulpo import Record
 from pulpo.data import read_leniently
+from pulpo.http.query import IsoDateTime
 from pydantic import BaseModel, ConfigDict, Field
 
 from pokemon.models import FightResult, Round
@@ -105,7 +106,7 @@ class FightResultQuery(BaseModel):
     seed: int | None = Field(
         default=None, description="Only documents whose seed equals this value."
     )
-    created_at: datetime | None = Field(
+    created_at: IsoDateTime | None = Field(
         default=None, description="Only documents whose created_at equals this value."
     )
 
