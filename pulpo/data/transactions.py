@@ -162,14 +162,14 @@ async def transaction() -> AsyncIterator[None]:
     try:
         try:
             yield
+            if state.failure is not None:
+                _raise_failure(state.failure)
         except BaseException as error:
             await _roll_back(state, error)
             if _lost_race(error):
                 raise _lost(1) from error
-            raise
-        if state.failure is not None:
-            await _roll_back(state, state.failure)
-            _raise_failure(state.failure)
+            with database_errors():
+                raise
         try:
             await _commit(state)
         except PyMongoError as error:
@@ -215,26 +215,24 @@ async def atomically_with(
         try:
             try:
                 result = await work(*args, **kwargs)
+                if state.failure is not None:  # swallowed by ``work``
+                    _raise_failure(state.failure)
             except BaseException as error:
                 await _roll_back(state, error)
-                if _lost_race(error) and attempt < attempts:
-                    continue
-                if _lost_race(error):
+                if not _lost_race(error):
+                    with database_errors():
+                        raise
+                if attempt == attempts:
                     raise _lost(attempts) from error
-                raise
-            if state.failure is not None:
-                await _roll_back(state, state.failure)
-                if _lost_race(state.failure) and attempt < attempts:
-                    continue
-                _raise_failure(state.failure)
+                continue
             try:
                 await _commit(state)
             except PyMongoError as error:
-                if _lost_race(error) and attempt < attempts:
-                    continue
-                if _lost_race(error):
+                if not _lost_race(error):
+                    raise
+                if attempt == attempts:
                     raise _lost(attempts) from error
-                raise
+                continue
             return result
         finally:
             _current.reset(token)

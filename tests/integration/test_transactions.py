@@ -261,6 +261,32 @@ def test_transaction_block_commits_rolls_back_and_nests(database: str) -> None:
     run(scenario)
 
 
+def test_a_transaction_block_that_loses_a_race_is_a_conflict(database: str) -> None:
+    async def scenario() -> None:
+        counters = repository(Counter)
+        await counters.insert(Counter(name="block"))
+        held, release = asyncio.Event(), asyncio.Event()
+
+        async def holder() -> None:
+            await counters.update_where({"name": "block"}, {"$inc": {"count": 1}})
+            held.set()
+            await release.wait()
+
+        holding = asyncio.create_task(atomically(holder))
+        await held.wait()
+        with pytest.raises(ConcurrentUpdate, match="lost the race once"):
+            async with transaction():
+                await repository(Entry).insert(Entry(counter="block", n=1))
+                await counters.update_where({"name": "block"}, {"$inc": {"count": 10}})
+        release.set()
+        await asyncio.wait_for(holding, 30)
+        assert await repository(Entry).count() == 0
+        stored = await counters.find_one({"name": "block"})
+        assert stored is not None and stored.data.count == 1
+
+    run(scenario)
+
+
 def test_tasks_started_inside_a_transaction_join_it(database: str) -> None:
     async def scenario() -> None:
         entries = repository(Entry)
