@@ -77,8 +77,9 @@ class RunningStack:
 
     @property
     def mongodb_url(self) -> str:
+        # The replica set's one member is known by its address inside the stack: direct.
         url = f"mongodb://127.0.0.1:{self.stack.variables['PULPO_MONGODB_PORT']}/"
-        return url + ("?retryWrites=false" if self.offline else "")
+        return url + "?directConnection=true" + ("&retryWrites=false" if self.offline else "")
 
     @property
     def database(self) -> str:

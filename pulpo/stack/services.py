@@ -202,7 +202,11 @@ def wheelhouse_variable(name: str) -> str:
 
 # --- the table ---------------------------------------------------------------------------------
 
-MONGODB_PORT = Port(27017, 27018, "MongoDB", (Link("MongoDB", "/", scheme="mongodb"),))
+# A single-node replica set known by its address inside the stack: clients on the host
+# connect to it directly.
+MONGODB_PORT = Port(
+    27017, 27018, "MongoDB", (Link("MongoDB", "/?directConnection=true", scheme="mongodb"),)
+)
 API_PORT = Port(8000, 18000, "the API", (Link("API"), Link("docs", "/docs")))
 PREFECT_PORT = Port(4200, 14200, "the Prefect UI", (Link("Prefect UI"),))
 

@@ -90,9 +90,11 @@ class Load:
             for writer in writers:
                 writer.result(timeout=120)
 
-    def check(self, stack: RunningStack) -> None:
-        """Every acknowledged write is stored; every stored catch is whole; only 2xx and 503."""
-        assert set(self.statuses) <= {0, 200, 201, 503}, sorted(set(self.statuses))
+    def check(self, stack: RunningStack, refused: frozenset[int] = frozenset()) -> None:
+        """Every acknowledged write is stored, every stored catch is whole; only 2xx, 503
+        and the statuses ``refused`` (which wrote nothing: the catches' check shows it)."""
+        allowed = {0, 200, 201, 503} | refused
+        assert set(self.statuses) <= allowed, sorted(set(self.statuses))
         with MongoClient(stack.mongodb_url, directConnection=True) as client:
             db = client[stack.database]
             ids = [ObjectId(id) for id in self.created + self.caught]
@@ -224,5 +226,7 @@ def test_a_killed_api_container_loses_no_acknowledged_write(
         restores.wait_healthy("api", timeout=90)
 
     load.during(kill_api)
-    load.check(restores)
+    # The killed process's open transactions hold the trainer until MongoDB drops them
+    # (after 60 s): catches meanwhile lose the race for it, 409, and write nothing.
+    load.check(restores, refused=frozenset({409}))
     assert 0 in load.statuses, "the writers never met the killed API"
