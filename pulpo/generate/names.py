@@ -36,6 +36,7 @@ CLASS_BODY_NAMES = {
     "ConfigDict": "pydantic",
     "Field": "pydantic",
     "Literal": "typing",
+    "MISSING": "pydantic",
     "Mapping": "collections.abc",
     "Record": "pulpo",
     "Self": "typing",
@@ -63,8 +64,8 @@ TEMPLATE_NAMES = frozenset(
         "bind_database", "concurrently", "create_indexes", "fill", "flow", "main", "serve",
         "step", "store_result", "task",
         # routers/<collection>.py
-        "APIRouter", "CONFLICT", "HTTPException", "JSONRoute", "NOT_FOUND", "Query", "Response",
-        "TOTAL_COUNT", "not_found", "router", "sort_order", "status",
+        "APIRouter", "AUTHORIZED", "CONFLICT", "HTTPException", "JSONRoute", "NOT_FOUND", "Query",
+        "Response", "TOTAL_COUNT", "not_found", "router", "sort_order", "status",
         # routers/flows.py
         "DEPLOYMENT", "FlowRun", "FlowRunStarted", "PREFECT_ERRORS", "RETRY_PAUSES",
         "RETRY_STATUSES", "RUN_ERRORS", "checked", "flow_results", "httpx", "prefect_api",
@@ -76,8 +77,8 @@ TEMPLATE_NAMES = frozenset(
         # schemas/<model>.py
         "read_leniently",
         # settings.py
-        "AliasChoices", "BaseSettings", "Driver", "SettingsConfigDict", "WriteConcernName",
-        "cache",
+        "AliasChoices", "AuthMode", "BaseSettings", "DocsAccess", "Driver", "SecretStr",
+        "SettingsConfigDict", "WriteConcernName", "cache", "check_security", "model_validator",
     }
 )  # fmt: skip
 """Every name the app templates bind at the top level of some generated module."""

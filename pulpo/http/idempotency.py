@@ -15,6 +15,8 @@ After the IETF draft "The Idempotency-Key HTTP Header Field"
 - The same key with another request is the client's mistake: 422, as a validation
   error of the header (the body FastAPI gives every 422, so clients read one shape).
 - A retry while the first request still runs: 409; the client retries later.
+- With access control on (:mod:`pulpo.http.auth`), keys are each principal's own: the
+  same key from another API key or token subject is another key (:func:`owned_key`).
 - When the first request failed on the server's side (5xx: MongoDB unavailable, an
   operation that could not finish), its key is forgotten, so a retry runs again:
   a 5xx means nothing was done (operations write in transactions).
@@ -37,6 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pulpo.data.connection import current_database, database_errors
 from pulpo.errors import DatabaseUnavailable
+from pulpo.http.auth import principal_of
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -83,6 +86,7 @@ class IdempotencyKeys:
             message = f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters"
             await _invalid_header(message, "idempotency_key_invalid")(scope, receive, send)
             return
+        key = owned_key(scope, key)
         body, replay = await _read_body(receive)
         fingerprint = _fingerprint(scope, body)
         try:
@@ -179,6 +183,18 @@ def parse_key(raw: bytes) -> str | None:
     if not 1 <= len(text) <= MAX_KEY_LENGTH or not all(" " < char < "\x7f" for char in text):
         return None
     return text
+
+
+def owned_key(scope: Scope, key: str) -> str:
+    """The stored ``_id`` of ``key``: the key itself for an anonymous request; with access
+    control on, the key within its principal's (``"api-key:importer <key>"``).
+
+    So two clients that chose the same key never see each other's answers (the draft's
+    keys are unique per client), and no replay reaches anyone but who made the first
+    request. A key holds no space (:func:`parse_key`), so the pair reads back one way.
+    """
+    principal = principal_of(scope)
+    return key if principal is None else f"{principal.identity} {key}"
 
 
 def _fingerprint(scope: Scope, body: bytes) -> str:

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from pulpo.http.security import SecuritySettings
 
-class HTTPSettings(Protocol):
-    """What :mod:`pulpo.http` reads from an app's settings."""
+
+class HTTPSettings(SecuritySettings, Protocol):
+    """What :mod:`pulpo.http` reads from an app's settings (the security settings too)."""
 
     max_body_bytes: int
     max_string_length: int

@@ -41,6 +41,7 @@ def serve(
             port=port,
             app_dir=str(project.root.resolve()),
             log_level="info",
+            server_header=False,  # the app's answers name no server (pulpo.http.headers)
         )
 
 

@@ -202,6 +202,31 @@ def wheelhouse_variable(name: str) -> str:
 
 # --- the table ---------------------------------------------------------------------------------
 
+# Who may call the API, from which origins (pulpo.http.security): off unless .env says so.
+# A secrets file (PULPO_API_KEYS_FILE, PULPO_JWT_PUBLIC_KEY_FILE) needs a mount of its
+# own (a Compose override file); the values themselves pass through here.
+_API_SECURITY = (
+    Env(
+        "PULPO_AUTH",
+        setting("PULPO_AUTH", "none"),
+        comment="Access control (none, api-key, jwt, api-key,jwt) and its keys: see .env.example.",
+    ),
+    *(
+        Env(name, setting(name, ""))
+        for name in (
+            "PULPO_API_KEYS",
+            "PULPO_JWT_SECRET",
+            "PULPO_JWT_PUBLIC_KEY",
+            "PULPO_JWT_ALGORITHMS",
+            "PULPO_JWT_AUDIENCE",
+            "PULPO_JWT_ISSUER",
+            "PULPO_CORS_ORIGINS",
+        )
+    ),
+    Env("PULPO_DOCS", setting("PULPO_DOCS", "public")),
+    Env("PULPO_HSTS_SECONDS", setting("PULPO_HSTS_SECONDS", 0)),
+)
+
 # A single-node replica set known by its address inside the stack: clients on the host
 # connect to it directly.
 MONGODB_PORT = Port(
@@ -312,9 +337,10 @@ SERVICES: tuple[Service, ...] = (
                 "(no prefect package needed).",
                 with_service="flows",
             ),
+            *_API_SECURITY,
         ),
         project_code=True,
-        dev_command="uvicorn {{ package }}.app:app --host 0.0.0.0 --port "
+        dev_command="uvicorn {{ package }}.app:app --host 0.0.0.0 --no-server-header --port "
         + str(API_PORT.container),
         port=API_PORT,
         healthcheck=_python_check(f"http://127.0.0.1:{API_PORT.container}/health", interval="1s"),

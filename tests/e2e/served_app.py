@@ -18,7 +18,7 @@ def served_app(project: Path, env: Mapping[str, str], timeout: float = 30) -> It
     """Run ``uvicorn generated.app:app`` for ``project``; yields the base URL."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "generated.app:app", "--port", str(port)]
-    command += ["--host", "127.0.0.1", "--log-level", "warning"]
+    command += ["--host", "127.0.0.1", "--log-level", "warning", "--no-server-header"]
     process = subprocess.Popen(
         command, cwd=project, env={**os.environ, **env}, stderr=subprocess.PIPE, text=True
     )

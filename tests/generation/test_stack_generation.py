@@ -189,7 +189,9 @@ def test_dev_override_mounts_the_project_and_restarts_on_change(pokemon: Path) -
         assert service["environment"] == {"WATCHFILES_FORCE_POLLING": "true"}, name
         assert service["command"][:3] == ["watchfiles", "--filter", "python"], name
         assert service["command"][4:] == ["/app/pokemon", "/app/generated"], name
-    assert services["api"]["command"][3] == "uvicorn generated.app:app --host 0.0.0.0 --port 8000"
+    assert services["api"]["command"][3] == (
+        "uvicorn generated.app:app --host 0.0.0.0 --no-server-header --port 8000"
+    )
     assert services["flows"]["command"][3] == "python -m generated.flows"
     # Both images carry watchfiles, so switching modes rebuilds nothing.
     requirements = (pokemon / "stack" / "requirements.txt").read_text().splitlines()

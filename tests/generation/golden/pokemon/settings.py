@@ -9,13 +9,14 @@ and the flows call too: override it in tests with ``app.dependency_overrides``.
 from functools import cache
 
 from pulpo.data.connection import Driver, WriteConcernName
-from pydantic import AliasChoices, Field
+from pulpo.http.security import AuthMode, DocsAccess, check_security
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Where MongoDB and the Prefect server are, how long to wait for MongoDB, and what
-    one request may hold."""
+    """Where MongoDB and the Prefect server are, how long to wait for MongoDB, what one
+    request may hold, and who may make one (pulpo.http.security: checked when built)."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -91,6 +92,92 @@ class Settings(BaseSettings):
         ),
         description="PULPO_IDEMPOTENCY_TTL_SECONDS: how long an Idempotency-Key and its answer are kept.",
     )
+    # Who may call the API, from which web origins, and the headers of every answer
+    # (pulpo.http.auth, cors, headers). Off by default; an empty value is no value.
+    auth: AuthMode = Field(
+        default="none",
+        validation_alias=AliasChoices("PULPO_AUTH", "auth"),
+        description="PULPO_AUTH: the credentials every route but /health needs: none, "
+        "api-key (X-API-Key), jwt (Authorization: Bearer) or api-key,jwt.",
+    )
+    api_keys: str = Field(
+        default="",
+        validation_alias=AliasChoices("PULPO_API_KEYS", "api_keys"),
+        description="PULPO_API_KEYS: NAME:SCOPES:SHA256 entries, whitespace-separated "
+        "(reporting:read:<sha256 of the key>, importer:read,write:<...>).",
+    )
+    api_keys_file: str = Field(
+        default="",
+        validation_alias=AliasChoices("PULPO_API_KEYS_FILE", "api_keys_file"),
+        description="PULPO_API_KEYS_FILE: a file of such entries, one a line (# comments).",
+    )
+    jwt_secret: SecretStr = Field(
+        default=SecretStr(""),
+        validation_alias=AliasChoices("PULPO_JWT_SECRET", "jwt_secret"),
+        description="PULPO_JWT_SECRET: the HMAC secret tokens are signed with (HS256: 32 bytes or more).",
+    )
+    jwt_public_key: str = Field(
+        default="",
+        validation_alias=AliasChoices("PULPO_JWT_PUBLIC_KEY", "jwt_public_key"),
+        description="PULPO_JWT_PUBLIC_KEY: the PEM public key tokens are checked with (RSA, EC, Ed25519).",
+    )
+    jwt_public_key_file: str = Field(
+        default="",
+        validation_alias=AliasChoices(
+            "PULPO_JWT_PUBLIC_KEY_FILE", "jwt_public_key_file"
+        ),
+        description="PULPO_JWT_PUBLIC_KEY_FILE: a PEM file holding that public key.",
+    )
+    jwt_algorithms: str = Field(
+        default="",
+        validation_alias=AliasChoices("PULPO_JWT_ALGORITHMS", "jwt_algorithms"),
+        description="PULPO_JWT_ALGORITHMS: the algorithms accepted, comma-separated (default: "
+        "HS256 with a secret, the public key's own with a key).",
+    )
+    jwt_audience: str = Field(
+        default="",
+        validation_alias=AliasChoices("PULPO_JWT_AUDIENCE", "jwt_audience"),
+        description="PULPO_JWT_AUDIENCE: the aud a token must name.",
+    )
+    jwt_issuer: str = Field(
+        default="",
+        validation_alias=AliasChoices("PULPO_JWT_ISSUER", "jwt_issuer"),
+        description="PULPO_JWT_ISSUER: the iss a token must name.",
+    )
+    docs: DocsAccess = Field(
+        default="public",
+        validation_alias=AliasChoices("PULPO_DOCS", "docs"),
+        description="PULPO_DOCS: /docs, /redoc and /openapi.json: public, protected (read scope) or off.",
+    )
+    cors_origins: str = Field(
+        default="",
+        validation_alias=AliasChoices("PULPO_CORS_ORIGINS", "cors_origins"),
+        description="PULPO_CORS_ORIGINS: the web origins whose pages may call the API, "
+        "comma-separated (https://app.example.com); none by default.",
+    )
+    cors_methods: str = Field(
+        default="GET,HEAD,POST,PUT,PATCH,DELETE",
+        validation_alias=AliasChoices("PULPO_CORS_METHODS", "cors_methods"),
+        description="PULPO_CORS_METHODS: the methods those pages may use.",
+    )
+    cors_headers: str = Field(
+        default="Authorization,Content-Type,Idempotency-Key,X-API-Key",
+        validation_alias=AliasChoices("PULPO_CORS_HEADERS", "cors_headers"),
+        description="PULPO_CORS_HEADERS: the request headers those pages may send.",
+    )
+    hsts_seconds: int = Field(
+        default=0,
+        ge=0,
+        validation_alias=AliasChoices("PULPO_HSTS_SECONDS", "hsts_seconds"),
+        description="PULPO_HSTS_SECONDS: Strict-Transport-Security max-age; 0 sends none "
+        "(set it only where the API is always served over HTTPS).",
+    )
+
+    @model_validator(mode="after")
+    def security_is_consistent(self) -> "Settings":
+        """Refuse security settings that are wrong or would do nothing, in one line each."""
+        check_security(self)
+        return self
 
 
 @cache

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pulpo.data import sort_order
-from pulpo.http import JSONRoute
+from pulpo.http import AUTHORIZED, JSONRoute
 
 from awkward_app.models import Field_
 
@@ -23,7 +23,9 @@ from ..schemas.field_ import (
     Field_Update,
 )
 
-router = APIRouter(prefix="/fields", tags=["Field_"], route_class=JSONRoute)
+router = APIRouter(
+    prefix="/fields", tags=["Field_"], route_class=JSONRoute, dependencies=[AUTHORIZED]
+)
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No Field_ has this id."},

@@ -12,7 +12,7 @@ Server-managed, written by operations and never by a request: Record, status, ch
 """
 
 from fastapi import APIRouter, HTTPException, status
-from pulpo.http import JSONRoute
+from pulpo.http import AUTHORIZED, JSONRoute
 
 from awkward_app.models import Ledger
 
@@ -24,7 +24,9 @@ from ..schemas.ledger import (
     LedgerUpdate,
 )
 
-router = APIRouter(prefix="/ledgers", tags=["Ledger"], route_class=JSONRoute)
+router = APIRouter(
+    prefix="/ledgers", tags=["Ledger"], route_class=JSONRoute, dependencies=[AUTHORIZED]
+)
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No Ledger has this id."},

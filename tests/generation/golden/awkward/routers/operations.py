@@ -5,7 +5,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Body
-from pulpo.http import JSONRoute
+from pulpo.http import AUTHORIZED, JSONRoute
 
 import awkward_app.shop
 from awkward_app.models import Order
@@ -17,7 +17,12 @@ from ..schemas.operations import (
     RouterInput,
 )
 
-router = APIRouter(prefix="/operations", tags=["operations"], route_class=JSONRoute)
+router = APIRouter(
+    prefix="/operations",
+    tags=["operations"],
+    route_class=JSONRoute,
+    dependencies=[AUTHORIZED],
+)
 
 ERRORS: Responses = {
     400: {

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pulpo.data import sort_order
-from pulpo.http import JSONRoute
+from pulpo.http import AUTHORIZED, JSONRoute
 
 from awkward_app.models import Order
 
@@ -23,7 +23,9 @@ from ..schemas.order import (
     OrderUpdate,
 )
 
-router = APIRouter(prefix="/orders", tags=["Order"], route_class=JSONRoute)
+router = APIRouter(
+    prefix="/orders", tags=["Order"], route_class=JSONRoute, dependencies=[AUTHORIZED]
+)
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No Order has this id."},

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pulpo.data import sort_order
-from pulpo.http import JSONRoute
+from pulpo.http import AUTHORIZED, JSONRoute
 
 from awkward_app.models import Router
 
@@ -23,7 +23,9 @@ from ..schemas.router import (
     RouterUpdate,
 )
 
-router = APIRouter(prefix="/status", tags=["Router"], route_class=JSONRoute)
+router = APIRouter(
+    prefix="/status", tags=["Router"], route_class=JSONRoute, dependencies=[AUTHORIZED]
+)
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No Router has this id."},

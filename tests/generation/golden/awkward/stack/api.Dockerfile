@@ -38,7 +38,8 @@ COPY generated/ /app/generated/
 RUN python -m compileall -q /app
 USER pulpo
 EXPOSE 8000
-CMD ["uvicorn", "generated.app:app", "--host", "0.0.0.0", "--port", "8000"]
+# --no-server-header: answers do not name the server (pulpo.http.headers adds the security headers).
+CMD ["uvicorn", "generated.app:app", "--host", "0.0.0.0", "--port", "8000", "--no-server-header"]
 
 FROM runtime AS test
 ARG PIP_OPTIONS=""

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pulpo.data import sort_order
-from pulpo.http import JSONRoute
+from pulpo.http import AUTHORIZED, JSONRoute
 
 from ..dependencies import FightResultRepository
 from ..errors import UNAVAILABLE, ErrorResponse, Responses
@@ -19,7 +19,12 @@ from ..schemas.fight_result import (
     FightResultRead,
 )
 
-router = APIRouter(prefix="/fight_results", tags=["FightResult"], route_class=JSONRoute)
+router = APIRouter(
+    prefix="/fight_results",
+    tags=["FightResult"],
+    route_class=JSONRoute,
+    dependencies=[AUTHORIZED],
+)
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No FightResult has this id."},

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, HTTPException, status
 from pulpo.data import flow_results
-from pulpo.http import JSONRoute
+from pulpo.http import AUTHORIZED, JSONRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..dependencies import SettingsDep
@@ -38,7 +38,9 @@ from ..schemas.operations import (
 )
 from ..settings import Settings
 
-router = APIRouter(prefix="/flows", tags=["flows"], route_class=JSONRoute)
+router = APIRouter(
+    prefix="/flows", tags=["flows"], route_class=JSONRoute, dependencies=[AUTHORIZED]
+)
 
 DEPLOYMENT = "default"
 RETRY_STATUSES = {429, 503}

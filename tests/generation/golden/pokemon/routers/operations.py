@@ -5,7 +5,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Body
-from pulpo.http import JSONRoute
+from pulpo.http import AUTHORIZED, JSONRoute
 
 import pokemon.battles
 import pokemon.evolution
@@ -28,7 +28,12 @@ from ..schemas.operations import (
     TrainInput,
 )
 
-router = APIRouter(prefix="/operations", tags=["operations"], route_class=JSONRoute)
+router = APIRouter(
+    prefix="/operations",
+    tags=["operations"],
+    route_class=JSONRoute,
+    dependencies=[AUTHORIZED],
+)
 
 ERRORS: Responses = {
     400: {

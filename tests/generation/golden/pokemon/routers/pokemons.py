@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pulpo.data import sort_order
-from pulpo.http import JSONRoute
+from pulpo.http import AUTHORIZED, JSONRoute
 
 from pokemon.models import Pokemon
 
@@ -25,7 +25,12 @@ from ..schemas.pokemon import (
     PokemonUpdate,
 )
 
-router = APIRouter(prefix="/pokemons", tags=["Pokemon"], route_class=JSONRoute)
+router = APIRouter(
+    prefix="/pokemons",
+    tags=["Pokemon"],
+    route_class=JSONRoute,
+    dependencies=[AUTHORIZED],
+)
 
 NOT_FOUND: Responses = {
     404: {"model": ErrorResponse, "description": "No Pokemon has this id."},
