@@ -17,8 +17,12 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from pulpo import http
 from pulpo.http.auth import (
     ANYONE,
     Access,
@@ -427,3 +431,39 @@ def test_an_html_page_may_run_exactly_its_own_inline_scripts() -> None:
 def test_anyone_may_do_everything_while_access_control_is_off() -> None:
     assert ANYONE.may("read") and ANYONE.may("write") and not ANYONE.is_authenticated
     assert replace(ANYONE, scheme="jwt").identity == "jwt:anonymous"
+
+
+# --- the layers' order ----------------------------------------------------------------------
+
+
+@dataclass
+class AppSettings(Settings):
+    """Everything ``pulpo.http.install`` reads: the limits, and the security settings."""
+
+    max_body_bytes: int = 100
+    max_string_length: int = 100
+    max_items: int = 10
+    max_requests_in_flight: int = 4
+    max_queue_wait_ms: int = 100
+    idempotency_ttl_seconds: int = 60
+
+
+def test_even_the_500_of_an_unexpected_error_has_the_headers() -> None:
+    app = FastAPI()
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: object, error: Exception) -> JSONResponse:
+        return JSONResponse(status_code=500, content={"detail": "Internal server error"})
+
+    @app.get("/broken")
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    settings = AppSettings(auth="api-key", api_keys=f"r:read:{key_digest(KEY)}", hsts_seconds=9)
+    http.install(app, lambda: settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/broken", headers={"X-API-Key": KEY})
+    assert response.status_code == 500
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["strict-transport-security"] == "max-age=9"
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
