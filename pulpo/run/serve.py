@@ -5,11 +5,14 @@ is started with its data under ``.pulpo/db`` in the project, so what you store
 survives a restart of ``pulpo serve``.
 """
 
+import importlib
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
+from pydantic import ValidationError
 
 from pulpo.errors import UsageError
 from pulpo.run.database import database_server
@@ -30,6 +33,7 @@ def serve(
     if not (package / "app.py").is_file():
         raise UsageError(f"{package} not found: run `pulpo compile {project.root}` first")
     ensure_port_free(host, port)
+    check_settings(project)
     with database_server(embedded_data_dir(project)) as server:
         announce(f"database: {server.description}")
         os.environ["MONGODB_URL"] = server.url
@@ -43,6 +47,23 @@ def serve(
             log_level="info",
             server_header=False,  # the app's answers name no server (pulpo.http.headers)
         )
+
+
+def check_settings(project: ValidProject) -> None:
+    """Build the API's settings from the environment now, as the app will when it starts:
+    a wrong one (``PULPO_AUTH=api-key`` without keys, a limit that is no number) is one
+    line here, rather than a traceback from uvicorn's startup."""
+    root = str(project.root.resolve())
+    if root not in sys.path:
+        sys.path.insert(0, root)  # as uvicorn's app_dir will
+    module = importlib.import_module(f"{project.config.output}.settings")
+    try:
+        module.Settings()
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = " ".join(str(part) for part in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise UsageError(f"the API's settings: {where + ': ' if where else ''}{message}") from None
 
 
 def ensure_port_free(host: str, port: int) -> None:

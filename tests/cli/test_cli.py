@@ -817,6 +817,24 @@ def test_serve_a_project_that_was_not_compiled(project: Path) -> None:
     assert not (project / ".pulpo").exists()
 
 
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"PULPO_AUTH": "api-key"}, "PULPO_AUTH=api-key needs API keys"),
+        ({"PULPO_AUTH": "open"}, "PULPO_AUTH: Input should be 'none', 'api-key'"),
+    ],
+)
+def test_serve_refuses_settings_that_would_not_protect_in_one_line(
+    compiled: Path, env: dict[str, str], says: str
+) -> None:
+    result = pulpo_cli("serve", compiled, cwd=compiled.parent, env=env)
+
+    assert result.code != 0
+    assert result.stdout == ""  # refused before the database was started (it says "database:")
+    line = result.one_error_line()
+    assert line.startswith("error: the API's settings: ") and says in line, line
+
+
 def test_serve_on_a_port_in_use(compiled: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
