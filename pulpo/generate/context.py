@@ -48,9 +48,6 @@ LIST_PARAMETERS = ("limit", "skip", "sort")
 class FieldContext:
     name: str
     description: str | None
-    update_annotation: str
-    # ``Field(...)`` of the update schema: no default, the model's bounds, the description.
-    update_arguments: list[str]
     filter_annotation: str | None
     sortable: bool
     # The field in the read schema: its type there, and the source of its default. A field
@@ -61,8 +58,8 @@ class FieldContext:
 
 
 @dataclass
-class CreateFieldContext:
-    """A field of a create schema written field by field (the model has server-managed ones).
+class DeclaredField:
+    """A field of a request schema written out: ``name: annotation = Field(arguments)``.
 
     ``arguments`` are what ``Field(...)`` is given: the default (or its factory), the
     constraints that can be restated, the description; none at all writes a bare
@@ -129,16 +126,13 @@ class ModelContext:
     routes: tuple[str, ...] = ()
     # The create schema, when some fields are server-managed: it is written field by field
     # (``create_fields``) instead of extending the model, which would accept them all.
-    create_fields: list[CreateFieldContext] | None = None
+    create_fields: list[DeclaredField] | None = None
+    # The update schema's fields: those a client may change (not the server-managed ones).
+    update_fields: list[DeclaredField] = field(default_factory=list)
 
     @property
     def filters(self) -> list[FieldContext]:
         return [field for field in self.fields if field.filter_annotation]
-
-    @property
-    def update_fields(self) -> list[FieldContext]:
-        """The fields a client may change: the server-managed ones are left out."""
-        return [field for field in self.fields if not field.server_managed]
 
     @property
     def server_managed(self) -> list[str]:
@@ -319,12 +313,6 @@ def _model_context(
             FieldContext(
                 name=item.name,
                 description=item.description,
-                update_annotation=render_annotation(optional(item.annotation), imports),
-                update_arguments=[
-                    "default=None",
-                    *constraint_arguments(model.cls.model_fields[item.name].metadata),
-                    *([f"description={item.description!r}"] if item.description else []),
-                ],
                 filter_annotation=(
                     render_annotation(optional(item.annotation), imports, instead=QUERY_TYPES)
                     if filterable
@@ -343,6 +331,12 @@ def _model_context(
     if "create" in routes and any(item.server_managed for item in model.fields):
         create_fields = [
             _create_field(item.name, model.cls.model_fields[item.name], imports)
+            for item in model.writable_fields
+        ]
+    update_fields = []
+    if "update" in routes:
+        update_fields = [
+            _update_field(item.name, model.cls.model_fields[item.name], imports)
             for item in model.writable_fields
         ]
     field_names = {item.name for item in model.fields}
@@ -398,17 +392,18 @@ def _model_context(
         names=body,
         routes=routes,
         create_fields=create_fields,
+        update_fields=update_fields,
     )
 
 
-def _create_field(name: str, info: FieldInfo, imports: Imports) -> CreateFieldContext:
+def _create_field(name: str, info: FieldInfo, imports: Imports) -> DeclaredField:
     """A field of a create schema written out: the model's type, default and constraints.
 
     The route builds the model from what the client sent (``exclude_unset``), so the
     model's own defaults, validators and constraints apply; the schema restates them
     for the OpenAPI. A default that cannot be written (a computed one whose factory
-    cannot be imported, a value whose ``repr`` is not source) becomes ``T | None =
-    None``: left out, the model's default fills the field.
+    cannot be imported, a value whose ``repr`` is not source) becomes ``T | MISSING =
+    MISSING``: left out, the model's default fills the field.
     """
     arguments: list[str] = []
     annotation = info.annotation
@@ -419,12 +414,32 @@ def _create_field(name: str, info: FieldInfo, imports: Imports) -> CreateFieldCo
     elif factory is not None:
         arguments.append(f"default_factory={factory}")
     elif not info.is_required():
-        annotation = optional(annotation)
-        arguments.append("default=None")
+        return _absent_unless_given(name, info, imports)
     arguments += constraint_arguments(info.metadata)
     if info.description:
         arguments.append(f"description={info.description!r}")
-    return CreateFieldContext(name, render_annotation(annotation, imports), arguments)
+    return DeclaredField(name, render_annotation(annotation, imports), arguments)
+
+
+def _update_field(name: str, info: FieldInfo, imports: Imports) -> DeclaredField:
+    """A field of an update schema: the model's type and constraints, absent unless sent."""
+    return _absent_unless_given(name, info, imports)
+
+
+def _absent_unless_given(name: str, info: FieldInfo, imports: Imports) -> DeclaredField:
+    """``name: T | MISSING = Field(default=MISSING, ...)``: optional, yet never null for it.
+
+    pydantic's ``MISSING`` is absent from the JSON schema and from ``model_dump``, so
+    the field is documented as ``T`` (nullable only where the model takes null) and
+    a field left out of the request is left out of what the route writes.
+    """
+    missing = class_body_names(imports, "MISSING")["MISSING"]
+    arguments = [f"default={missing}", *constraint_arguments(info.metadata)]
+    if info.description:
+        arguments.append(f"description={info.description!r}")
+    return DeclaredField(
+        name, f"{render_annotation(info.annotation, imports)} | {missing}", arguments
+    )
 
 
 def _factory_source(info: FieldInfo, imports: Imports) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any, Literal, Self
 
 from pulpo import Record as Record_
 from pulpo.data import read_leniently
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from awkward_app.models import Field_
 
@@ -23,7 +23,7 @@ class Field_Update(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    value: int | None = Field(default=None)
+    value: int | MISSING = Field(default=MISSING)
 
 
 class Field_Read(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any, Self
 
 from pulpo import Record as Record_
 from pulpo.data import read_leniently
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from awkward_app.models import Ledger, Status, _opened
 
@@ -24,7 +24,7 @@ class LedgerCreate(BaseModel):
     entry: str = Field(min_length=2, description="What was booked.")
     tags: list[str] = Field(default_factory=list)
     opened: str = Field(default_factory=_opened)
-    note: str | None = Field(default=None)
+    note: str | MISSING = Field(default=MISSING)
 
 
 class LedgerUpdate(BaseModel):
@@ -35,12 +35,12 @@ class LedgerUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    entry: str | None = Field(
-        default=None, min_length=2, description="What was booked."
+    entry: str | MISSING = Field(
+        default=MISSING, min_length=2, description="What was booked."
     )
-    tags: list[str] | None = Field(default=None)
-    opened: str | None = Field(default=None)
-    note: str | None = Field(default=None)
+    tags: list[str] | MISSING = Field(default=MISSING)
+    opened: str | MISSING = Field(default=MISSING)
+    note: str | MISSING = Field(default=MISSING)
 
 
 class LedgerRead(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any, Literal, Self
 
 from pulpo import Record as Record_
 from pulpo.data import read_leniently
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from awkward_app.models import Order
 
@@ -23,15 +23,16 @@ class OrderUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None)
-    settings: str | None = Field(default=None)
-    app: str | None = Field(default=None)
-    logger: str | None = Field(default=None)
-    changes: int | None = Field(default=None)
-    Record: str | None = Field(default=None)
-    repository: str | None = Field(default=None)
-    labels: dict[str, str] | None = Field(
-        default=None, description="Free keys: none may be a MongoDB operator or path."
+    name: str | MISSING = Field(default=MISSING)
+    settings: str | None | MISSING = Field(default=MISSING)
+    app: str | None | MISSING = Field(default=MISSING)
+    logger: str | None | MISSING = Field(default=MISSING)
+    changes: int | MISSING = Field(default=MISSING)
+    Record: str | None | MISSING = Field(default=MISSING)
+    repository: str | None | MISSING = Field(default=MISSING)
+    labels: dict[str, str] | MISSING = Field(
+        default=MISSING,
+        description="Free keys: none may be a MongoDB operator or path.",
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal, Self
 
 from pulpo import Record as Record_
 from pulpo.data import read_leniently
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from awkward_app.models import Router, Status
 
@@ -23,20 +23,20 @@ class RouterUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    type: str | None = Field(default=None, description="Named like the builtin.")
-    list: int | None = Field(default=None, description="Named like the builtin.")
-    format: str | None = Field(default=None)
-    class_: str | None = Field(default=None)
-    from_: int | None = Field(default=None)
-    filters: str | None = Field(
-        default=None, description="Named like the Query's method."
+    type: str | MISSING = Field(default=MISSING, description="Named like the builtin.")
+    list: int | MISSING = Field(default=MISSING, description="Named like the builtin.")
+    format: str | None | MISSING = Field(default=MISSING)
+    class_: str | MISSING = Field(default=MISSING)
+    from_: int | MISSING = Field(default=MISSING)
+    filters: str | None | MISSING = Field(
+        default=MISSING, description="Named like the Query's method."
     )
-    sort: int | None = Field(default=None)
-    limit: int | None = Field(default=None)
-    query: str | None = Field(default=None)
-    response: str | None = Field(default=None)
-    router: str | None = Field(default=None)
-    status: Status | None = Field(default=None)
+    sort: int | MISSING = Field(default=MISSING)
+    limit: int | MISSING = Field(default=MISSING)
+    query: str | None | MISSING = Field(default=MISSING)
+    response: str | None | MISSING = Field(default=MISSING)
+    router: str | None | MISSING = Field(default=MISSING)
+    status: Status | MISSING = Field(default=MISSING)
 
 
 class RouterRead(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any, Literal, Self
 
 from pulpo import Record
 from pulpo.data import read_leniently
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from pokemon.models import Pokemon
 from pokemon.vocabulary import Element
@@ -46,30 +46,32 @@ class PokemonUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(
-        default=None, min_length=1, description="Species name, e.g. 'Charmander'."
+    name: str | MISSING = Field(
+        default=MISSING, min_length=1, description="Species name, e.g. 'Charmander'."
     )
-    element: Element | None = Field(
-        default=None, description="The Pokemon's elemental type, e.g. 'Fire'."
+    element: Element | MISSING = Field(
+        default=MISSING, description="The Pokemon's elemental type, e.g. 'Fire'."
     )
-    level: int | None = Field(
-        default=None, ge=1, le=100, description="Level, from 1 to 100."
+    level: int | MISSING = Field(
+        default=MISSING, ge=1, le=100, description="Level, from 1 to 100."
     )
-    experience: int | None = Field(
-        default=None, ge=0, description="Total experience points earned."
+    experience: int | MISSING = Field(
+        default=MISSING, ge=0, description="Total experience points earned."
     )
-    health: int | None = Field(default=None, ge=1, description="Maximum hit points.")
-    attack: int | None = Field(
-        default=None, ge=1, description="Strength of its attacks."
+    health: int | MISSING = Field(
+        default=MISSING, ge=1, description="Maximum hit points."
     )
-    defense: int | None = Field(
-        default=None, ge=1, description="Resistance to attacks."
+    attack: int | MISSING = Field(
+        default=MISSING, ge=1, description="Strength of its attacks."
     )
-    speed: int | None = Field(
-        default=None, ge=1, description="Who strikes first in a battle."
+    defense: int | MISSING = Field(
+        default=MISSING, ge=1, description="Resistance to attacks."
     )
-    attacks: list[str] | None = Field(
-        default=None,
+    speed: int | MISSING = Field(
+        default=MISSING, ge=1, description="Who strikes first in a battle."
+    )
+    attacks: list[str] | MISSING = Field(
+        default=MISSING,
         description="Names of the moves it knows, e.g. ['Scratch', 'Ember']. A move's power and element come from the table of moves; a move not in it is still kept.",
     )
 

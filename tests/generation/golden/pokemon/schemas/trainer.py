@@ -7,7 +7,7 @@ from typing import Any, Literal, Self
 
 from pulpo import Record
 from pulpo.data import read_leniently
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from pokemon.models import Trainer
 from pokemon.vocabulary import Region
@@ -38,14 +38,16 @@ class TrainerUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(
-        default=None, min_length=1, description="The trainer's unique name."
+    name: str | MISSING = Field(
+        default=MISSING, min_length=1, description="The trainer's unique name."
     )
-    region: Region | None = Field(
-        default=None,
+    region: Region | None | MISSING = Field(
+        default=MISSING,
         description="The region the trainer registered from; null until then.",
     )
-    badges: int | None = Field(default=None, ge=0, description="Gym badges earned.")
+    badges: int | MISSING = Field(
+        default=MISSING, ge=0, description="Gym badges earned."
+    )
 
 
 class TrainerRead(BaseModel):
