@@ -6,7 +6,10 @@ bodies, query and path parameters), where the model does not say more:
 
 - an integer gets ``minimum``/``maximum`` within 64 bits;
 - a string (of a body) gets ``maxLength`` and an array ``maxItems``, the app's limits;
-- an object with free keys (a ``dict``) gets ``propertyNames``: no ``$``, ``.`` or NUL.
+- an object with free keys (a ``dict``) gets ``propertyNames``: no ``$``, ``.`` or NUL;
+- a value of any type (``Any``, the extra keys a model ignores, a ``dict``'s values
+  when they are ``Any``) refers to ``JSONValue``: any JSON whose objects keep the
+  same rule about keys, all the way down, since the app checks the whole body.
 
 Every 503 declares the ``Retry-After`` an overloaded app sends with it.
 
@@ -16,6 +19,7 @@ requests get a copy named ``<Name>-Input``, as FastAPI names its own.
 """
 
 import copy
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -31,6 +35,15 @@ RETRY_AFTER = {
 }
 
 Schema = dict[str, Any]
+
+# Keys whose value maps names to schemas; keys whose value is data, not a schema.
+_MAPPINGS = frozenset(("properties", "patternProperties", "$defs", "dependentSchemas"))
+_VALUES = frozenset(("examples", "example", "default", "const", "enum", "propertyNames"))
+
+# Keys that make a schema say something about its value; a schema with none takes anything.
+_SAYS_SOMETHING = frozenset(
+    ("type", "$ref", "anyOf", "oneOf", "allOf", "not", "enum", "const", "properties", "items")
+)
 
 
 def document_limits(app: FastAPI, limits: Callable[[], Limits]) -> None:
@@ -65,12 +78,15 @@ def with_limits(openapi: dict[str, Any], limits: Limits) -> dict[str, Any]:
         _rename_refs(schema, renamed)
     for name in sorted(requested - shared):
         _rename_refs(components[name], renamed)
+    free = _unused_name("JSONValue", components)
     for name in [*sorted(requested - shared), *renamed.values()]:
-        _bound(components[name], limits, body=True)
+        _bound(components[name], limits, body=True, free=free)
     for schema in bodies:
-        _bound(schema, limits, body=True)
+        _bound(schema, limits, body=True, free=free)
     for schema in parameters:
-        _bound(schema, limits, body=False)
+        _bound(schema, limits, body=False, free=free)
+    if any(free in _refs(schema) for schema in [*bodies, *components.values()]):
+        components[free] = json_value(free, limits)
     for operation in _operations(openapi):
         unavailable = operation.get("responses", {}).get("503")
         if isinstance(unavailable, dict):
@@ -78,9 +94,31 @@ def with_limits(openapi: dict[str, Any], limits: Limits) -> dict[str, Any]:
     return openapi
 
 
+def json_value(name: str, limits: Limits) -> Schema:
+    """Any JSON value the app takes: objects' keys as MongoDB reads names, within the limits."""
+    itself = {"$ref": REF_PREFIX + name}
+    return {
+        "description": "Any JSON value; no object key in it may start with '$' or hold '.' "
+        "or NUL (MongoDB reads those as operators and paths).",
+        "anyOf": [
+            {
+                "type": "object",
+                "propertyNames": {"pattern": KEY_PATTERN, "maxLength": limits.max_string_length},
+                "additionalProperties": itself,
+            },
+            {"type": "array", "items": itself, "maxItems": limits.max_items},
+            {"type": "string", "maxLength": limits.max_string_length},
+            {"type": "integer", "minimum": INT64_MIN, "maximum": INT64_MAX},
+            {"type": "number"},
+            {"type": "boolean"},
+            {"type": "null"},
+        ],
+    }
+
+
 def _bounded(schema: Schema, limits: Limits) -> Schema:
     bounded = copy.deepcopy(schema)
-    _bound(bounded, limits, body=True)
+    _bound(bounded, limits, body=True, free="JSONValue")
     return bounded
 
 
@@ -139,9 +177,13 @@ def _reachable(schemas: list[Schema], components: dict[str, Schema]) -> set[str]
 
 
 def _input_name(name: str, components: dict[str, Schema]) -> str:
-    candidate, number = f"{name}-Input", 2
+    return _unused_name(f"{name}-Input", components)
+
+
+def _unused_name(name: str, components: dict[str, Schema]) -> str:
+    candidate, number = name, 2
     while candidate in components:
-        candidate, number = f"{name}-Input{number}", number + 1
+        candidate, number = f"{name}{number}", number + 1
     return candidate
 
 
@@ -157,26 +199,40 @@ def _rename_refs(node: Any, renamed: dict[str, str]) -> None:
             _rename_refs(value, renamed)
 
 
-def _bound(node: Any, limits: Limits, *, body: bool) -> None:
-    """Write the limits into one schema and the schemas it holds (not those it refers to)."""
+def _bound(node: Any, limits: Limits, *, body: bool, free: str) -> None:
+    """Write the limits into one schema and the schemas it holds (not those it refers to).
+
+    ``free`` names the component of any JSON value (:func:`json_value`), which a
+    body's schema that takes anything is made to refer to.
+    """
     if isinstance(node, list):
         for value in node:
-            _bound(value, limits, body=body)
+            _bound(value, limits, body=body, free=free)
         return
     if not isinstance(node, dict):
         return
     kind = node.get("type")
-    if kind == "integer":
+    if body and not _SAYS_SOMETHING & node.keys() and "additionalProperties" not in node:
+        node["$ref"] = REF_PREFIX + free
+    elif kind == "integer":
         node["minimum"] = max(node.get("minimum", INT64_MIN), INT64_MIN)
         node["maximum"] = min(node.get("maximum", INT64_MAX), INT64_MAX)
     elif body and kind == "string" and "enum" not in node and "const" not in node:
         node.setdefault("maxLength", limits.max_string_length)
     elif body and kind == "array":
         node.setdefault("maxItems", limits.max_items)
-    elif body and kind == "object" and "properties" not in node:
-        names = node.setdefault("propertyNames", {})
-        names.setdefault("pattern", KEY_PATTERN)
-        names.setdefault("maxLength", limits.max_string_length)
+    elif body and kind == "object":
+        declared = node.get("properties", {})
+        if all(re.fullmatch(KEY_PATTERN, name) for name in declared):
+            names = node.setdefault("propertyNames", {})
+            names.setdefault("pattern", KEY_PATTERN)
+            names.setdefault("maxLength", limits.max_string_length)
+        if node.get("additionalProperties", True) in (True, {}):
+            # A dict of anything, or the keys a model ignores: still read and checked.
+            node["additionalProperties"] = {"$ref": REF_PREFIX + free}
     for key, value in node.items():
-        if key not in ("examples", "example", "default", "const", "enum", "propertyNames"):
-            _bound(value, limits, body=body)
+        if key in _MAPPINGS and isinstance(value, dict):
+            for schema in value.values():  # keyed by names, not a schema itself
+                _bound(schema, limits, body=body, free=free)
+        elif key not in _VALUES:
+            _bound(value, limits, body=body, free=free)

@@ -9,10 +9,12 @@ FastAPI validates anything, a :class:`JSONRoute`
 3. parses the body once, strictly (pydantic's parser: no ``NaN`` or ``Infinity``, no
    lone surrogate, no invalid UTF-8, at most 200 levels deep) and checks it against
    the rules of :mod:`pulpo.http.values` (422 listing what breaks them);
-4. hands FastAPI the parsed body, which it validates against the route's model.
+4. validates it against the route's model with JSON's types, as the OpenAPI states
+   them (see :func:`json_type_errors`), and hands FastAPI the validated model, which
+   it takes as it is.
 
-So a body is parsed once and validated once. Routes that take a body also declare
-413 and 415 in the OpenAPI schema.
+So a body is validated once. Routes that take a body also declare 413 and 415 in
+the OpenAPI schema.
 """
 
 import email.message
@@ -22,8 +24,8 @@ from typing import Any
 from fastapi import HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import TypeAdapter
-from pydantic_core import from_json
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails, from_json
 from starlette.requests import ClientDisconnect
 
 from pulpo.http.settings import limits_of
@@ -53,9 +55,14 @@ class JSONRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
         self.declared_lengths = (0, 0)
+        # The whole body is one model (not several parameters FastAPI embeds in an object).
+        self.body_adapter: TypeAdapter[Any] | None = None
         if self.body_field is not None:
             self.responses = {**BODY_ERRORS, **self.responses}
-            self.declared_lengths = declared_lengths(self.body_field.field_info.annotation)
+            annotation = self.body_field.field_info.annotation
+            self.declared_lengths = declared_lengths(annotation)
+            if annotation is not None and not self._embed_body_fields:
+                self.body_adapter = TypeAdapter(annotation)
 
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
@@ -105,12 +112,55 @@ class JSONRoute(APIRoute):
         )
         if errors:
             raise RequestValidationError(errors)
-        strict.parsed = value
+        adapter = self.body_adapter
+        strict.parsed = value if adapter is None else validated(adapter, body, value)
         return strict
 
 
+def validated(adapter: TypeAdapter[Any], body: bytes, value: Any) -> Any:
+    """The body as the route's model, validated with JSON's types; else ``value``.
+
+    A body valid with JSON's types is validated once, here: FastAPI takes the model
+    as it is. Otherwise FastAPI's own (lax) validation decides and words the errors,
+    unless the body gives a JSON type the schema does not allow (``true`` or ``"5"``
+    for an integer), which is refused here along with what FastAPI would refuse.
+    """
+    try:
+        return adapter.validate_json(body, strict=True)
+    except ValidationError as error:
+        mismatches = json_type_errors(error)
+    if not mismatches:
+        return value
+    try:
+        adapter.validate_python(value)
+        others: list[ErrorDetails] = []
+    except ValidationError as error:
+        others = error.errors(include_url=False)
+    located = {tuple(mismatch["loc"]) for mismatch in mismatches}
+    errors = mismatches + [other for other in others if tuple(other["loc"]) not in located]
+    raise RequestValidationError([{**error, "loc": ("body", *error["loc"])} for error in errors])
+
+
+def json_type_errors(error: ValidationError) -> list[ErrorDetails]:
+    """The errors of a strict validation that a JSON Schema validator makes too.
+
+    pydantic's lax mode reads ``true`` and ``"5"`` as numbers and ``1`` or ``"yes"``
+    as ``true``; the OpenAPI says ``integer``, ``number`` and ``boolean``, which
+    take none of them. An integral float for an integer (``5.0``) is not among
+    these: JSON Schema counts it as an integer, and so does the lax validation.
+    """
+    return [
+        detail
+        for detail in error.errors(include_url=False)
+        if (
+            detail["type"] in ("int_type", "float_type") and isinstance(detail["input"], bool | str)
+        )
+        or (detail["type"] == "bool_type" and not isinstance(detail["input"], bool))
+    ]
+
+
 class ParsedRequest(Request):
-    """A request whose JSON body was already parsed: ``json()`` returns it."""
+    """A request whose JSON body was already read: ``json()`` returns it (or its model)."""
 
     parsed: Any = None
 

@@ -168,6 +168,36 @@ def test_integers_beyond_64_bits_in_a_query_are_422(api: httpx.Client, parameter
         assert response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/pokemons", {"name": "Mew", "element": "Psychic", "level": True}, "level"),
+        ("/pokemons", {"name": "Mew", "element": "Psychic", "level": "5"}, "level"),
+        ("/trainers", {"name": "Red", "badges": False}, "badges"),
+        (
+            "/operations/pokemon/management/train",
+            {"pokemon_name": "Mew", "training_hours": True},
+            "training_hours",
+        ),
+    ],
+)
+def test_a_json_type_the_openapi_does_not_allow_is_422(
+    api: httpx.Client, path: str, body: dict[str, Any], field: str
+) -> None:
+    # pydantic alone would read true as 1 and "5" as 5; the schema says integer.
+    assert ["body", field] in locations(api.post(path, json=body))
+
+
+def test_a_patch_sets_null_only_where_the_model_takes_it(api: httpx.Client) -> None:
+    created = new_pokemon(api)
+    assert ["body", "level"] in locations(
+        api.patch(f"/pokemons/{created['_id']}", json={"level": None})
+    )
+    trainer = api.post("/trainers", json={"name": f"Null-{created['_id']}", "region": "Kanto"})
+    cleared = api.patch(f"/trainers/{trainer.json()['_id']}", json={"region": None})
+    assert cleared.status_code == 200 and cleared.json()["region"] is None
+
+
 def test_a_date_filter_takes_iso_8601_only(api: httpx.Client) -> None:
     # Pydantic alone would read "0.5" as half a second after 1970.
     for value in ("0.5", "20240101", "tomorrow"):

@@ -10,15 +10,23 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, TypeAdapter
 
 from pulpo.http.errors import MAX_ERRORS, bounded_errors, bounded_text
 from pulpo.http.methods import with_head
 from pulpo.http.openapi import with_limits
 from pulpo.http.overload import Slots
-from pulpo.http.routes import declared_lengths, is_json
+from pulpo.http.routes import declared_lengths, is_json, validated
 from pulpo.http.settings import Limits
-from pulpo.http.values import INT64_MAX, INT64_MIN, bad_key, json_errors, query_errors
+from pulpo.http.values import (
+    INT64_MAX,
+    INT64_MIN,
+    KEY_PATTERN,
+    bad_key,
+    json_errors,
+    query_errors,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -162,6 +170,37 @@ def test_request_schemas_state_the_limits_responses_are_left_alone() -> None:
     assert operation["responses"]["503"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
 
 
+class Loose(BaseModel):
+    """Extra keys are ignored, yet read: the app checks every key of a body."""
+
+    type: str  # a field named like a schema keyword
+    anything: Any = None
+    extras: dict[str, Any] = {}
+
+
+def test_values_of_any_type_are_json_whose_keys_mongodb_takes() -> None:
+    app = FastAPI()
+
+    @app.post("/loose")
+    async def create(loose: Loose) -> None:
+        return None
+
+    components = with_limits(app.openapi(), Limits(max_string_length=30, max_items=4))[
+        "components"
+    ]["schemas"]
+    json_value = {"$ref": "#/components/schemas/JSONValue"}
+    loose = components["Loose"]
+    assert loose["additionalProperties"] == json_value
+    assert set(loose["properties"]) == {"type", "anything", "extras"}
+    assert loose["properties"]["anything"]["$ref"] == json_value["$ref"]
+    assert loose["properties"]["extras"]["additionalProperties"] == json_value
+    kinds = {branch["type"]: branch for branch in components["JSONValue"]["anyOf"]}
+    assert kinds["object"]["additionalProperties"] == json_value
+    assert kinds["object"]["propertyNames"]["pattern"] == KEY_PATTERN
+    assert kinds["array"]["items"] == json_value and kinds["array"]["maxItems"] == 4
+    assert kinds["string"]["maxLength"] == 30
+
+
 def test_declared_lengths_are_the_largest_the_body_allows() -> None:
     assert declared_lengths(FightIn) == (50, 0)
     assert declared_lengths(FightOut) == (0, 0)
@@ -226,3 +265,53 @@ def test_a_cancelled_waiter_passes_its_slot_on() -> None:
         return slots.free
 
     assert asyncio.run(scenario()) == 1
+
+
+# --- JSON's types -----------------------------------------------------------------------------
+
+
+class Typed(BaseModel):
+    count: int = 0
+    ratio: float = 0.0
+    done: bool = False
+    label: str = ""
+
+
+def validated_body(body: str) -> Any:
+    return validated(TypeAdapter(Typed), body.encode(), json.loads(body))
+
+
+def test_a_body_of_json_types_comes_back_as_the_model() -> None:
+    model = validated_body('{"count": 3, "ratio": 2, "done": true, "label": "x"}')
+    assert model == Typed(count=3, ratio=2.0, done=True, label="x")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"count": true}', "count"),
+        ('{"count": "5"}', "count"),
+        ('{"ratio": false}', "ratio"),
+        ('{"ratio": "1.5"}', "ratio"),
+        ('{"done": 1}', "done"),
+        ('{"done": "yes"}', "done"),
+    ],
+)
+def test_a_json_type_the_schema_does_not_allow_is_refused(body: str, field: str) -> None:
+    with pytest.raises(RequestValidationError) as refused:
+        validated_body(body)
+    assert [error["loc"] for error in refused.value.errors()] == [("body", field)]
+
+
+def test_what_else_is_refused_is_refused_with_it() -> None:
+    with pytest.raises(RequestValidationError) as refused:
+        validated_body('{"count": true, "label": 5}')
+    assert {error["loc"] for error in refused.value.errors()} == {
+        ("body", "count"),
+        ("body", "label"),
+    }
+
+
+def test_an_integral_float_is_left_to_the_lax_validation() -> None:
+    # JSON Schema counts 5.0 as an integer: FastAPI's validation takes it.
+    assert validated_body('{"count": 5.0}') == {"count": 5.0}
