@@ -495,7 +495,7 @@ class Declared:
     """An ``@operation`` as its source spells it, read with ``ast`` rather than by Pulpo."""
 
     name: str
-    inputs: list[str]  # "parameter: annotation"
+    inputs: list[str]  # "parameter: "
     summary: str  # the docstring's first line
 
 
@@ -510,11 +510,9 @@ def declared_operations(project: Path) -> list[Declared]:
                     found.append(
                         Declared(
                             name=ast.literal_eval(decorator.args[0]),
-                            inputs=[
-                                f"{arg.arg}: {ast.unparse(arg.annotation)}"
-                                for arg in node.args.args
-                                if arg.annotation is not None
-                            ],
+                            # The name, as ``ops list`` writes it before the type
+                            # (which it writes resolved: ``TrainerName`` is a ``str``).
+                            inputs=[f"{arg.arg}: " for arg in node.args.args],
                             summary=(ast.get_docstring(node) or "").splitlines()[0],
                         )
                     )

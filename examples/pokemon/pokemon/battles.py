@@ -6,6 +6,7 @@ from pokemon import rules
 from pokemon.management import find_trainer
 from pokemon.models import FightResult, Pokemon, Trainer
 from pokemon.results import BattleOutcome
+from pokemon.vocabulary import TrainerName
 from pulpo import Conflict, DomainError, NotFound, Record, operation, repository
 from pulpo.data import atomically
 
@@ -14,7 +15,9 @@ from pulpo.data import atomically
     "pokemon.battles.trainer_execute",
     examples=[{"trainer1_name": "Ash", "trainer2_name": "Brock", "seed": 0}],
 )
-async def trainer_execute(trainer1_name: str, trainer2_name: str, seed: int = 0) -> BattleOutcome:
+async def trainer_execute(
+    trainer1_name: TrainerName, trainer2_name: TrainerName, seed: int = 0
+) -> BattleOutcome:
     """Battle two trainers' teams against each other and record the result.
 
     Pokemon fight in the order they were caught; the faster one attacks first
@@ -22,13 +25,15 @@ async def trainer_execute(trainer1_name: str, trainer2_name: str, seed: int = 0)
     fire, fire beats grass, ...). All chance comes from ``seed``, so the same
     teams and seed always produce the same battle. The full fight is stored as
     a FightResult, and the winner's wins and the loser's losses go up by one.
-    Unknown trainers give 404 Not Found, a trainer without Pokemon gives 409
-    Conflict, and a trainer cannot battle themself (400).
+    Unknown trainers give 404 Not Found, a trainer cannot battle themself (400),
+    and a trainer without Pokemon gives 409 Conflict.
     """
-    if trainer1_name == trainer2_name:
+    trainer1 = await find_trainer(trainer1_name)
+    trainer2 = await find_trainer(trainer2_name)
+    if trainer1.id == trainer2.id:
         raise DomainError(f"{trainer1_name} cannot battle themself")
-    first = await _team(await find_trainer(trainer1_name))
-    second = await _team(await find_trainer(trainer2_name))
+    first = await _team(trainer1)
+    second = await _team(trainer2)
     report = rules.simulate_battle(first, second, seed)
     fight = FightResult(
         trainer1=trainer1_name,

@@ -4,10 +4,14 @@ Also home of the lookups the other operation modules share: the latest
 Pokemon of a name, and a trainer by name.
 """
 
+from typing import Annotated
+
+from pydantic import Field
+
 from pokemon import rules
 from pokemon.models import Pokemon, Trainer
 from pokemon.results import CatchResult, TrainerCreated, TrainResult
-from pokemon.vocabulary import Element, Region
+from pokemon.vocabulary import Element, PokemonName, Region, TrainerName
 from pulpo import Conflict, DomainError, NotFound, Record, operation, repository
 from pulpo.data import atomically
 
@@ -48,7 +52,7 @@ async def trainer_named(name: str) -> Record[Trainer]:
     "pokemon.management.trainer_create",
     examples=[{"trainer_name": "Ash", "region": "Kanto"}],
 )
-async def trainer_create(trainer_name: str, region: Region) -> TrainerCreated:
+async def trainer_create(trainer_name: TrainerName, region: Region) -> TrainerCreated:
     """Register a trainer from a region, with an empty team and no battles yet.
 
     Registering is safe to repeat: a trainer who already exists is answered as
@@ -77,7 +81,9 @@ async def trainer_create(trainer_name: str, region: Region) -> TrainerCreated:
     "pokemon.management.catch",
     examples=[{"trainer_name": "Ash", "pokemon_name": "Charmander", "element": "Fire"}],
 )
-async def catch(trainer_name: str, pokemon_name: str, element: Element) -> CatchResult:
+async def catch(
+    trainer_name: TrainerName, pokemon_name: PokemonName, element: Element
+) -> CatchResult:
     """Catch a Pokemon for a trainer: into the team, or into the box when the team is full.
 
     Any name can be caught. A species the tables know starts with its own stats
@@ -125,7 +131,10 @@ async def _catch(trainer_name: str, pokemon_name: str, element: Element) -> Catc
     "pokemon.management.train",
     examples=[{"pokemon_name": "Charmander", "training_hours": 100}],
 )
-async def train(pokemon_name: str, training_hours: int) -> TrainResult:
+async def train(
+    pokemon_name: PokemonName,
+    training_hours: Annotated[int, Field(ge=1, le=rules.MAX_TRAINING_HOURS)],
+) -> TrainResult:
     """Train a Pokemon for some hours, earning experience and levels.
 
     Every hour earns 50 experience points; the level follows the experience

@@ -5,7 +5,15 @@ may use any casing (``"electric"``, ``"KANTO"``); they are read as the canonical
 """
 
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
+
+from pydantic import Field
+
+TrainerName = Annotated[str, Field(min_length=1)]
+"""A trainer's name, as operations take it: not empty, like ``Trainer.name``."""
+
+PokemonName = Annotated[str, Field(min_length=1)]
+"""A Pokemon's (species) name, as operations take it: not empty, like ``Pokemon.name``."""
 
 
 class GameName(StrEnum):

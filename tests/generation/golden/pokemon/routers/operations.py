@@ -55,7 +55,7 @@ ERRORS: Responses = {
 @router.post(
     "/pokemon/battles/trainer_execute",
     summary="Battle two trainers' teams against each other and record the result",
-    description="Battle two trainers' teams against each other and record the result.\n\nPokemon fight in the order they were caught; the faster one attacks first\nand damage follows the games' formula with type effectiveness (water beats\nfire, fire beats grass, ...). All chance comes from ``seed``, so the same\nteams and seed always produce the same battle. The full fight is stored as\na FightResult, and the winner's wins and the loser's losses go up by one.\nUnknown trainers give 404 Not Found, a trainer without Pokemon gives 409\nConflict, and a trainer cannot battle themself (400).",
+    description="Battle two trainers' teams against each other and record the result.\n\nPokemon fight in the order they were caught; the faster one attacks first\nand damage follows the games' formula with type effectiveness (water beats\nfire, fire beats grass, ...). All chance comes from ``seed``, so the same\nteams and seed always produce the same battle. The full fight is stored as\na FightResult, and the winner's wins and the loser's losses go up by one.\nUnknown trainers give 404 Not Found, a trainer cannot battle themself (400),\nand a trainer without Pokemon gives 409 Conflict.",
     responses=ERRORS,
 )
 async def pokemon_battles_trainer_execute(

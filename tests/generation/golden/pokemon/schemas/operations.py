@@ -2,7 +2,7 @@
 # Do not edit: change the project and run `pulpo compile`.
 """Request bodies of the operation endpoints, built from the operations' parameters."""
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from pokemon.vocabulary import Element, Region
 
@@ -12,8 +12,8 @@ class TrainerExecuteInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    trainer1_name: str
-    trainer2_name: str
+    trainer1_name: str = Field(min_length=1)
+    trainer2_name: str = Field(min_length=1)
     seed: int = 0
 
 
@@ -38,7 +38,7 @@ class TrainerCreateInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    trainer_name: str
+    trainer_name: str = Field(min_length=1)
     region: Region
 
 
@@ -47,8 +47,8 @@ class CatchInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    trainer_name: str
-    pokemon_name: str
+    trainer_name: str = Field(min_length=1)
+    pokemon_name: str = Field(min_length=1)
     element: Element
 
 
@@ -57,5 +57,5 @@ class TrainInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    pokemon_name: str
-    training_hours: int
+    pokemon_name: str = Field(min_length=1)
+    training_hours: int = Field(ge=1, le=1000)
