@@ -192,7 +192,7 @@ def test_errors_come_back_as_the_declared_models(client: Any) -> None:
         client=client, pokemon_id=eevee.id, body=m.PokemonUpdate(level=1000)
     )
     assert invalid.status_code == 422 and isinstance(invalid.parsed, m.HTTPValidationError)
-    assert invalid.parsed.detail[0].loc == ["level"]
+    assert invalid.parsed.detail[0].loc == ["body", "level"]
     alone = f"Red-{uuid4().hex[:6]}"
     endpoint("operations.pokemon_management_catch").sync(
         client=client,
