@@ -42,8 +42,9 @@ test-integration: setup
 test-e2e: setup
 	$(PYTEST) -m e2e tests/e2e
 
-# Hostile input and lost writes; prints a table: cases tried, failures, writes acknowledged/found.
-test-reliability: setup
+# Hostile input, outages and lost writes (the Docker stack's too); prints a table: cases
+# tried, failures, writes acknowledged, writes found.
+test-reliability: docker-engine
 	$(PYTEST) -m reliability tests/reliability
 
 # ruff, then mypy --strict on the package ([tool.mypy] in pyproject.toml; Pulpo ships py.typed).

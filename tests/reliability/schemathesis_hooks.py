@@ -6,7 +6,7 @@ the same well-formed key with different requests; the API rightly answers the
 second with 422 (the IETF draft's "key reused with another request"), which
 schemathesis would count as a valid request refused. A client sends a fresh key
 per request; that contract (replays, reuse, malformed keys) is proven by
-``tests/e2e/test_idempotency.py`` instead.
+``tests/reliability/test_idempotency.py`` instead.
 """
 
 from typing import Any

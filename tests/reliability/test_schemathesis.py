@@ -12,7 +12,7 @@ The ``/flows`` routes are left out: they need a Prefect server (without one they
 answer 503 by design); the e2e phase drives them against a real one. Two settings
 say what schemathesis cannot know: ``schemathesis.toml`` counts 413 (declared on
 every body) as a refusal, and ``schemathesis_hooks.py`` leaves out the
-``Idempotency-Key`` header, whose contract ``tests/e2e/test_idempotency.py`` proves.
+``Idempotency-Key`` header, whose contract ``tests/reliability/test_idempotency.py`` proves.
 """
 
 import json
@@ -25,9 +25,9 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from e2e.served_app import served_app
 from project_files import copy_example
 from pymongo import MongoClient
+from served_app import served_app
 
 from pulpo.discover import discover
 from pulpo.generate import compile_project

@@ -1,6 +1,6 @@
 """The pure pieces of pulpo.http: value rules, bounded errors, the schema's limits, slots.
 
-The layers themselves are proven over real HTTP in tests/e2e/test_hostile_input.py.
+The layers themselves are proven over real HTTP in tests/reliability/test_hostile_input.py.
 """
 
 import asyncio

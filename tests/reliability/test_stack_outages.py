@@ -20,7 +20,9 @@ from bson import ObjectId
 from docker_stack import RunningStack
 from pymongo import MongoClient
 
-pytestmark = pytest.mark.docker
+pytestmark = pytest.mark.reliability
+
+SUITE = "outages (Docker stack)"
 
 UNAVAILABLE_WITHIN = 5.0  # seconds: the test stack's timeout is 1 s; a hang is far longer
 
@@ -90,18 +92,24 @@ class Load:
             for writer in writers:
                 writer.result(timeout=120)
 
-    def check(self, stack: RunningStack, refused: frozenset[int] = frozenset()) -> None:
+    def check(
+        self, stack: RunningStack, tally: Callable[..., None], refused: frozenset[int] = frozenset()
+    ) -> None:
         """Every acknowledged write is stored, every stored catch is whole; only 2xx, 503
-        and the statuses ``refused`` (which wrote nothing: the catches' check shows it)."""
-        allowed = {0, 200, 201, 503} | refused
-        assert set(self.statuses) <= allowed, sorted(set(self.statuses))
+        and the statuses ``refused`` (which wrote nothing: the catches' check shows it).
+
+        The writes acknowledged and found go to the reliability table first."""
         with MongoClient(stack.mongodb_url, directConnection=True) as client:
             db = client[stack.database]
             ids = [ObjectId(id) for id in self.created + self.caught]
             stored = {
                 str(doc["_id"]) for doc in db.pokemons.find({"_id": {"$in": ids}}, {"_id": 1})
             }
-            lost = set(self.created + self.caught) - stored
+            acknowledged = set(self.created + self.caught)
+            tally(acknowledged=len(acknowledged), found=len(acknowledged & stored))
+            allowed = {0, 200, 201, 503} | refused
+            assert set(self.statuses) <= allowed, sorted(set(self.statuses))
+            lost = acknowledged - stored
             assert not lost, f"{len(lost)} of {len(ids)} acknowledged writes lost"
             trainer = db.trainers.find_one({"name": self.trainer}) or {}
             claimed = trainer.get("team", []) + trainer.get("box", [])
@@ -132,7 +140,7 @@ def timed(api: httpx.Client, method: str, path: str, body: Any = None) -> tuple[
 
 
 def test_a_paused_mongodb_is_503_at_once_and_the_api_recovers(
-    restores: RunningStack, api: httpx.Client
+    restores: RunningStack, api: httpx.Client, tally: Callable[..., None]
 ) -> None:
     load = Load(restores.api_url)
     existing = api.post("/pokemons", json={"name": "Paused", "element": "Ice"}).json()["_id"]
@@ -160,12 +168,12 @@ def test_a_paused_mongodb_is_503_at_once_and_the_api_recovers(
         assert status == 200, f"no recovery after {elapsed:.1f} s"
 
     load.during(pause)
-    load.check(restores)
+    load.check(restores, tally)
     assert api.get(f"/pokemons/{existing}").status_code == 200
 
 
 def test_a_stopped_then_started_mongodb_loses_no_acknowledged_write(
-    restores: RunningStack, api: httpx.Client
+    restores: RunningStack, api: httpx.Client, tally: Callable[..., None]
 ) -> None:
     load = Load(restores.api_url)
     api_started = restores.container("api").attrs["State"]["StartedAt"]
@@ -180,12 +188,12 @@ def test_a_stopped_then_started_mongodb_loses_no_acknowledged_write(
         assert status == 200, f"no recovery after {elapsed:.1f} s"
 
     load.during(stop_and_start)
-    load.check(restores)
+    load.check(restores, tally)
     assert restores.container("api").attrs["State"]["StartedAt"] == api_started
 
 
 def test_a_killed_mongodb_loses_no_acknowledged_write(
-    restores: RunningStack, api: httpx.Client
+    restores: RunningStack, api: httpx.Client, tally: Callable[..., None]
 ) -> None:
     load = Load(restores.api_url)
 
@@ -197,11 +205,11 @@ def test_a_killed_mongodb_loses_no_acknowledged_write(
         assert status == 200, f"no recovery after {elapsed:.1f} s"
 
     load.during(kill_and_start)
-    load.check(restores)
+    load.check(restores, tally)
 
 
 def test_a_restarted_mongodb_loses_no_acknowledged_write(
-    restores: RunningStack, api: httpx.Client
+    restores: RunningStack, api: httpx.Client, tally: Callable[..., None]
 ) -> None:
     load = Load(restores.api_url)
 
@@ -212,11 +220,11 @@ def test_a_restarted_mongodb_loses_no_acknowledged_write(
         assert status == 200, f"no recovery after {elapsed:.1f} s"
 
     load.during(restart)
-    load.check(restores)
+    load.check(restores, tally)
 
 
 def test_a_killed_api_container_loses_no_acknowledged_write(
-    restores: RunningStack, api: httpx.Client
+    restores: RunningStack, api: httpx.Client, tally: Callable[..., None]
 ) -> None:
     load = Load(restores.api_url)
 
@@ -228,5 +236,5 @@ def test_a_killed_api_container_loses_no_acknowledged_write(
     load.during(kill_api)
     # The killed process's open transactions hold the trainer until MongoDB drops them
     # (after 60 s): catches meanwhile lose the race for it, 409, and write nothing.
-    load.check(restores, refused=frozenset({409}))
+    load.check(restores, tally, refused=frozenset({409}))
     assert 0 in load.statuses, "the writers never met the killed API"

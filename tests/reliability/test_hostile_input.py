@@ -29,7 +29,9 @@ from pulpo.discover import discover
 from pulpo.generate import compile_project
 from pulpo.validate import validate
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.reliability
+
+SUITE = "hostile input over HTTP"
 
 AWKWARD = Path(__file__).resolve().parents[1] / "projects" / "awkward"
 MiB = 1024 * 1024

@@ -10,7 +10,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -26,7 +26,9 @@ from served_app import served_app
 from pulpo.run.database import DatabaseServer, database_server
 from pulpo.run.processes import free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.reliability
+
+SUITE = "data guarantees (local server)"
 
 EXPERIENCE_PER_HOUR = 50  # the example's rule (pokemon.rules.EXPERIENCE_PER_HOUR)
 UNAVAILABLE_WITHIN = 5.0  # seconds: MONGODB_TIMEOUT_MS is 2 s; a hang is the 10 s and more
@@ -114,7 +116,7 @@ def test_a_catch_that_fails_halfway_leaves_nothing(shared: tuple[httpx.Client, A
 
 
 def test_every_acknowledged_write_survives_a_killed_database(
-    pokemon_project: Path, tmp_path: Path
+    pokemon_project: Path, tmp_path: Path, tally: Callable[..., None]
 ) -> None:
     data, port = tmp_path / "db", free_port()
     created: list[str] = []  # ids of 201s
@@ -171,6 +173,7 @@ def test_every_acknowledged_write_survives_a_killed_database(
             missing = [
                 id for id in created + caught if api.get(f"/pokemons/{id}").status_code != 200
             ]
+            tally(acknowledged=len(created + caught), found=len(created + caught) - len(missing))
             assert not missing, f"{len(missing)} acknowledged writes lost"
             stored = api.get("/trainers", params={"name": trainer}).json()
             assert len(stored) <= 1

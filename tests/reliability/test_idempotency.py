@@ -10,7 +10,9 @@ import pytest
 from pymongo import MongoClient
 from served_app import served_app
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.reliability
+
+SUITE = "idempotency keys"
 
 
 @pytest.fixture(scope="module")
