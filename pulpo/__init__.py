@@ -9,20 +9,43 @@ The rest of the package follows the pipeline a project goes through:
 """
 
 from pulpo.data import Record, Repository, repository
-from pulpo.declare import Index, datamodel, operation
-from pulpo.errors import Conflict, DomainError, NotFound
+from pulpo.declare import (
+    Breaker,
+    IdempotencyKey,
+    Index,
+    Mock,
+    MockRoute,
+    Retry,
+    Setting,
+    Upstream,
+    datamodel,
+    operation,
+    setting,
+    upstream,
+)
+from pulpo.errors import Conflict, DomainError, NotFound, UpstreamUnavailable
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Breaker",
     "Conflict",
     "DomainError",
+    "IdempotencyKey",
     "Index",
+    "Mock",
+    "MockRoute",
     "NotFound",
     "Record",
     "Repository",
+    "Retry",
+    "Setting",
+    "Upstream",
+    "UpstreamUnavailable",
     "__version__",
     "datamodel",
     "operation",
     "repository",
+    "setting",
+    "upstream",
 ]

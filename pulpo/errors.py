@@ -7,8 +7,10 @@
     │                          the environment (a missing tool, no database server)
     ├── DomainError            raised by operations on purpose; the API answers status_code
     │   ├── NotFound           404
-    │   └── Conflict           409 (pulpo.data.StoredDocumentError: a stored document
-    │                          that does not fit its model)
+    │   ├── Conflict           409 (pulpo.data.StoredDocumentError: a stored document
+    │   │                      that does not fit its model)
+    │   └── UpstreamUnavailable 503: a declared upstream failed after its retries, or
+    │                          its circuit breaker is open (pulpo.upstreams)
     └── DatabaseUnavailable    MongoDB did not answer in time: 503
 
 A domain operation raises the :class:`DomainError` family to say what went wrong, in
@@ -70,3 +72,18 @@ class DatabaseUnavailable(PulpoError):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+class UpstreamUnavailable(DomainError):
+    """A declared upstream did not answer usefully after its retries, or its breaker is open.
+
+    An operation may catch it (keep the work for later) or let it through: the API
+    answers 503 with ``Retry-After`` when the breaker says how long it stays open.
+    """
+
+    status_code = 503
+
+    def __init__(self, detail: str, *, upstream: str, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.upstream = upstream
+        self.retry_after = retry_after

@@ -3,11 +3,28 @@
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from pulpo.declare.settings import Setting
 
 _ATTRIBUTE = "__pulpo_operation__"
 
 FunctionT = TypeVar("FunctionT", bound=Callable[..., Any])
+
+Idempotency = Literal["optional", "required"]
+"""Whether a request to the operation must carry an ``Idempotency-Key`` header."""
+
+
+@dataclass(frozen=True)
+class FromHeader:
+    """Metadata of a parameter filled from a request header instead of the body."""
+
+    header: str
+
+
+IdempotencyKey = Annotated[str, FromHeader("Idempotency-Key")]
+"""A parameter of this type receives the request's ``Idempotency-Key`` (required then)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +47,12 @@ class OperationSpec:
     timeout: float | None = None
     inputs: Mapping[str, str] = field(default_factory=dict)
     examples: tuple[tuple[str, Any], ...] = ()
+    # Where it is served: POST /operations/<dotted/name> unless the project says otherwise.
+    method: str | None = None
+    path: str | None = None
+    idempotency: "Idempotency" = "optional"
+    # Seconds between scheduled runs in the flows container (a number or a setting).
+    schedule: "float | Setting[float] | None" = None
 
     @property
     def parts(self) -> list[str]:
@@ -55,6 +78,10 @@ def operation(
     inputs: Mapping[str, str] | None = None,
     examples: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]] = (),
     description: str | None = None,
+    method: str | None = None,
+    path: str | None = None,
+    idempotency: "Idempotency" = "optional",
+    schedule: "float | Setting[float] | None" = None,
 ) -> Callable[[FunctionT], FunctionT]:
     """Declare an async function as the operation ``name``.
 
@@ -82,6 +109,14 @@ def operation(
                    examples=[{"trainer_name": "Ash", "pokemon_name": "Pikachu",
                               "element": "Electric"}])
 
+    ``method`` and ``path`` serve it elsewhere than ``POST /operations/<name>``: at
+    ``GET /v1/kkt/buffer/status``, say (a ``GET`` takes its parameters from the query
+    string, so they must be scalars). ``idempotency="required"`` answers 400 to a
+    request without an ``Idempotency-Key`` header; a parameter annotated
+    :data:`IdempotencyKey` receives the header's value. ``schedule`` runs the operation
+    every so many seconds (a number or a :func:`pulpo.setting`) as a Prefect
+    deployment of the flows container; its route still triggers it by hand.
+
     The function is returned unchanged but for one attribute.
     """
 
@@ -96,6 +131,10 @@ def operation(
             timeout=timeout,
             inputs=dict(inputs or {}),
             examples=_named(examples),
+            method=method,
+            path=path,
+            idempotency=idempotency,
+            schedule=schedule,
         )
         setattr(function, _ATTRIBUTE, spec)
         return function

@@ -7,6 +7,8 @@ from pulpo.discover.importer import import_project
 from pulpo.discover.project import (
     DiscoveredModel,
     DiscoveredOperation,
+    DiscoveredSetting,
+    DiscoveredUpstream,
     ImportFailure,
     Location,
     Project,
@@ -26,6 +28,8 @@ def discover(root: Path | str) -> Project:
 __all__ = [
     "DiscoveredModel",
     "DiscoveredOperation",
+    "DiscoveredSetting",
+    "DiscoveredUpstream",
     "ImportFailure",
     "Location",
     "Project",

@@ -3,7 +3,9 @@
 Modules are found on disk (not by importing packages to walk them), imported
 with :func:`importlib.import_module` in a stable order, and each is scanned for
 the specs that ``@datamodel`` and ``@operation`` attached to the objects it
-*defines* (re-exports are skipped, so nothing is registered twice). A module
+*defines* (re-exports are skipped, so nothing is registered twice), and for the
+settings and upstreams it assigns at top level (an object found under several
+modules is the one whose source assigns it: ``NAME = setting(...)``). A module
 that fails to import is recorded with the file and line that raised; the other
 modules are still imported so that every problem is reported in one run.
 
@@ -14,16 +16,19 @@ syntax error in ``models.py`` is one problem, whatever imports ``models``.
 """
 
 import importlib
+import re
 import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
 
-from pulpo.declare import model_spec, operation_spec
+from pulpo.declare import Setting, Upstream, model_spec, operation_spec
 from pulpo.discover.config import ProjectError
 from pulpo.discover.project import (
     DiscoveredModel,
     DiscoveredOperation,
+    DiscoveredSetting,
+    DiscoveredUpstream,
     ImportFailure,
     Location,
     Project,
@@ -71,13 +76,43 @@ def import_project(project: Project) -> None:
 
 
 def _collect(project: Project, module: ModuleType, path: Path) -> None:
-    for value in list(vars(module).values()):
+    for variable, value in list(vars(module).items()):
+        if isinstance(value, Setting | Upstream):
+            _collect_assigned(project, variable, value, module.__name__, path)
+            continue
         if getattr(value, "__module__", None) != module.__name__:
             continue
         if (spec := model_spec(value)) is not None:
             project.models.append(DiscoveredModel(spec, module.__name__, path))
         elif (op := operation_spec(value)) is not None:
             project.operations.append(DiscoveredOperation(op, module.__name__, path))
+
+
+def _collect_assigned(
+    project: Project, variable: str, value: Setting[object] | Upstream, module: str, path: Path
+) -> None:
+    """Record a setting or an upstream where its module's source assigns it, once."""
+    known = project.settings if isinstance(value, Setting) else project.upstreams
+    if any(found.variable == variable and found.module == module for found in known):
+        return
+    line = _assignment_line(path, variable)
+    if line is None:  # imported from elsewhere: that module records it
+        return
+    location = Location(path, line)
+    if isinstance(value, Setting):
+        project.settings.append(DiscoveredSetting(value, variable, module, location))
+    else:
+        project.upstreams.append(DiscoveredUpstream(value, variable, module, location))
+
+
+def _assignment_line(path: Path, variable: str) -> int | None:
+    """The line of ``variable = ...`` (or ``variable: T = ...``) at the top level of ``path``."""
+    pattern = re.compile(rf"^{re.escape(variable)}\s*(:[^=]*)?=(?!=)")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((number for number, text in enumerate(lines, 1) if pattern.match(text)), None)
 
 
 def _is_inside_package(root: Path, directory: Path) -> bool:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pulpo.declare import ModelSpec, OperationSpec
+from pulpo.declare import ModelSpec, OperationSpec, Setting, Upstream
 from pulpo.discover.config import ProjectConfig
 
 
@@ -66,6 +66,26 @@ class DiscoveredOperation:
     file: Path
 
 
+@dataclass(frozen=True)
+class DiscoveredSetting:
+    """A :func:`pulpo.setting` a project module assigns at top level: ``NAME = setting(...)``."""
+
+    setting: Setting[object]
+    variable: str
+    module: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class DiscoveredUpstream:
+    """A :func:`pulpo.upstream` a project module assigns at top level."""
+
+    upstream: Upstream
+    variable: str
+    module: str
+    location: Location
+
+
 @dataclass
 class Project:
     """A project directory after discovery: its settings and every declaration in it."""
@@ -75,6 +95,8 @@ class Project:
     modules: dict[str, Path] = field(default_factory=dict)
     models: list[DiscoveredModel] = field(default_factory=list)
     operations: list[DiscoveredOperation] = field(default_factory=list)
+    settings: list[DiscoveredSetting] = field(default_factory=list)
+    upstreams: list[DiscoveredUpstream] = field(default_factory=list)
     import_failures: list[ImportFailure] = field(default_factory=list)
 
     @property
