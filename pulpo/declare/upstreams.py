@@ -81,7 +81,10 @@ class MockRoute:
     Python's format specs (``"OFD-{sequence:06d}"``); a string that is one placeholder
     alone (``"{unix_time}"``) becomes that value, a number. ``counter`` names the health
     key counting accepted calls (``receipts_received``); ``last`` the key holding the
-    time of the last accepted call (``last_heartbeat``).
+    time of the last accepted call (``last_heartbeat``). ``dedupe`` names a request
+    header that identifies a call (``Idempotency-Key``): a call repeating a value seen
+    before gets the first answer again and is not counted twice, as a real upstream that
+    deduplicates would (a client that crashed after sending may safely send again).
     """
 
     method: str
@@ -90,6 +93,7 @@ class MockRoute:
     status: int = 200
     counter: str | None = None
     last: str | None = None
+    dedupe: str | None = None
 
 
 @dataclass(frozen=True)
