@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from pulpo.declare import ROUTES, Index, OperationSpec, Route
 from pulpo.discover.config import ProjectConfig
+from pulpo.discover.project import DiscoveredSetting
 from pulpo.validate.signature import InputField
 
 
@@ -140,6 +141,8 @@ class ValidProject:
     models: tuple[DataModel, ...]
     operations: tuple[Operation, ...]  # in discovery order
     groups: tuple[Group, ...]  # every group, each before the groups inside it
+    # Every pulpo.setting a project module assigns, where it assigns it (its module and name).
+    settings: tuple[DiscoveredSetting, ...] = ()
 
     @property
     def output_dir(self) -> Path:

@@ -55,6 +55,7 @@ def resolve(project: Project, signatures: Mapping[str, OperationSignature]) -> V
             for operation in project.operations
         ),
         groups=groups,
+        settings=tuple(project.settings),
     )
 
 
