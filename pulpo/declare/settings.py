@@ -90,7 +90,7 @@ def setting(
     ``test`` is its value in the generated ``.env.test``; ``type`` defaults to the
     default's (``5.0`` makes a float setting, so ``OFD_TIMEOUT=5`` reads as 5.0).
     """
-    kind: type[T] = type if type is not None else default.__class__
+    kind = type if type is not None else default.__class__  # the parameter shadows builtins.type
     return Setting(name=name, default=default, type=kind, test=test, description=description)
 
 
