@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from pulpo import __version__
-from pulpo.cli import stack
+from pulpo.cli import mock, stack
 from pulpo.cli.common import ProjectArgument, err, out, reports_errors, valid_project
 from pulpo.cli.flows import flows_app
 from pulpo.cli.tables import print_table
@@ -221,6 +221,7 @@ app.command("up")(stack.up_command)
 app.command("down")(stack.down_command)
 app.command("ps")(stack.ps_command)
 app.command("logs")(stack.logs_command)
+app.command("mock")(mock.mock_command)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Upstreams with mocks, as the store-and-forward document declares them (tests/cli/test_mock_cli.py)."""
