@@ -49,8 +49,8 @@ test-reliability: docker-engine
 
 # ruff, then mypy --strict on the package ([tool.mypy] in pyproject.toml; Pulpo ships py.typed).
 lint: setup
-	$(BIN)/ruff check pulpo tests scripts examples/pokemon/pokemon
-	$(BIN)/ruff format --check pulpo tests scripts examples/pokemon/pokemon
+	$(BIN)/ruff check pulpo tests scripts examples/pokemon/pokemon examples/receipts/kkt_adapter
+	$(BIN)/ruff format --check pulpo tests scripts examples/pokemon/pokemon examples/receipts/kkt_adapter
 	$(BIN)/mypy --strict pulpo
 
 typecheck: setup
