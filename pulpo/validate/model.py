@@ -91,6 +91,22 @@ class Operation:
     after: tuple[str, ...]  # full names of the siblings it waits for
     feeds: tuple[Feed, ...]  # what earlier steps of its group give it
     fully_fed: bool  # every required parameter is fed: its group may be run without it
+    key_parameter: str | None = None  # the IdempotencyKey parameter: the header's value
+
+    @property
+    def method(self) -> str:
+        """The HTTP method it is served with: ``POST`` unless declared."""
+        return self.spec.method or "POST"
+
+    @property
+    def path(self) -> str:
+        """Where it is served: the declared path, else ``/operations/<dotted/name>``."""
+        return self.spec.path or "/operations/" + self.name.replace(".", "/")
+
+    @property
+    def key_required(self) -> bool:
+        """Whether a request without an ``Idempotency-Key`` header is refused (400)."""
+        return self.spec.idempotency == "required" or self.key_parameter is not None
 
     @property
     def name(self) -> str:

@@ -112,6 +112,7 @@ def _operation(
         after=after,
         feeds=feeds,
         fully_fed=fully_fed,
+        key_parameter=signature.key_parameter,
     )
 
 

@@ -31,6 +31,8 @@ from pulpo.errors import UsageError
 from pulpo.validate.diagnostics import Code, Diagnostic
 from pulpo.validate.model import ValidProject
 from pulpo.validate.resolve import resolve
+from pulpo.validate.routes import check_routes
+from pulpo.validate.settings import check_settings
 from pulpo.validate.signature import (
     OperationSignature,
     SignatureProblem,
@@ -38,6 +40,7 @@ from pulpo.validate.signature import (
     read_signature,
 )
 from pulpo.validate.types import is_model, named_types, unsupported_reason
+from pulpo.validate.upstreams import check_upstreams
 
 RESERVED_FIELDS = {"id": "is reserved for the document id ('_id') in the generated API"}
 # The generated app's own route prefixes: a collection's CRUD routes (``/<collection>``)
@@ -112,6 +115,9 @@ def _diagnose(project: Project, signatures: _Signatures) -> list[Diagnostic]:
     found.extend(_check_operation_names(project, valid_names))
     found.extend(_check_hierarchy(project, valid_names, signatures))
     found.extend(_check_type_names(project, signatures))
+    found.extend(check_routes(project, valid_names, signatures))
+    found.extend(check_settings(project))
+    found.extend(check_upstreams(project))
     if not found and not project.models and not project.operations:
         settings = project.root / "pyproject.toml"
         found.append(

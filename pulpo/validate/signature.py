@@ -3,7 +3,10 @@
 An operation takes either plain parameters, from which the generated app builds
 a request model (``trainer_name: str, region: Region`` → ``TrainerCreateInput``),
 or exactly one pydantic model, which is the request body as it is. It returns a
-pydantic model, which is the response body.
+pydantic model, which is the response body. A parameter annotated
+:data:`pulpo.IdempotencyKey` is neither: it receives the request's
+``Idempotency-Key`` header, so it is left out of the request model (and an operation
+that takes one model besides it still takes that model as its body).
 """
 
 import enum
@@ -16,10 +19,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from pulpo.declare import OperationSpec
+from pulpo.declare.operations import FromHeader
 from pulpo.validate.diagnostics import Code
 from pulpo.validate.types import is_model, strip_annotated, unsupported_reason
 
 REQUIRED = inspect.Parameter.empty
+KEY_HEADER = "Idempotency-Key"  # the one header a parameter may be read from
 _LITERAL_DEFAULTS = (type(None), bool, int, float, str)
 
 
@@ -39,6 +44,7 @@ class OperationSignature:
     inputs: tuple[InputField, ...]
     input_model: type[BaseModel] | None
     output: type[BaseModel]
+    key_parameter: str | None = None  # the IdempotencyKey parameter, if there is one
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ def read_signature(spec: OperationSpec) -> tuple[OperationSignature | None, list
     except (TypeError, ValueError) as error:
         return None, [SignatureProblem(Code.UNSUPPORTED_PARAMETER, str(error))]
     fields: list[InputField] = []
+    key_parameter: str | None = None
     for parameter in signature.parameters.values():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             problems.append(
@@ -86,6 +93,12 @@ def read_signature(spec: OperationSpec) -> tuple[OperationSignature | None, list
         if unknown:
             problems.append(_problem(Code.UNKNOWN_MODEL, parameter, unknown))
             continue
+        if (header := header_of(annotation)) is not None:
+            if problem := _key_problem(header, annotation, parameter, key_parameter):
+                problems.append(_problem(Code.UNSUPPORTED_PARAMETER, parameter, problem))
+            else:
+                key_parameter = parameter.name
+            continue
         if reason := unsupported_reason(annotation):
             problems.append(_problem(Code.UNSUPPORTED_FIELD_TYPE, parameter, reason))
             continue
@@ -105,8 +118,30 @@ def read_signature(spec: OperationSpec) -> tuple[OperationSignature | None, list
         return None, problems
     only = fields[0] if len(fields) == 1 else None
     if only is not None and is_model(strip_annotated(only.annotation)) and only.required:
-        return OperationSignature((), strip_annotated(only.annotation), output), []
-    return OperationSignature(tuple(fields), None, output), []
+        return OperationSignature((), strip_annotated(only.annotation), output, key_parameter), []
+    return OperationSignature(tuple(fields), None, output, key_parameter), []
+
+
+def header_of(annotation: Any) -> str | None:
+    """The header an ``Annotated[..., FromHeader(name)]`` parameter is read from, if any."""
+    if typing.get_origin(annotation) is not typing.Annotated:
+        return None
+    marks = [mark for mark in annotation.__metadata__ if isinstance(mark, FromHeader)]
+    return marks[0].header if marks else None
+
+
+def _key_problem(
+    header: str, annotation: Any, parameter: inspect.Parameter, key_parameter: str | None
+) -> str | None:
+    if header != KEY_HEADER:
+        return f"reads the header {header!r}; only {KEY_HEADER} (IdempotencyKey) is supported"
+    if key_parameter is not None:
+        return f"is a second IdempotencyKey parameter (after {key_parameter!r})"
+    if strip_annotated(annotation) is not str:
+        return "must be annotated IdempotencyKey (a str)"
+    if parameter.default is not REQUIRED:
+        return "takes no default: an IdempotencyKey parameter makes the header required"
+    return None
 
 
 def evaluate(annotation: Any, function: Any) -> tuple[Any, str | None]:

@@ -1,0 +1,1 @@
+"""One problem per declaration: routes of operations, settings, upstreams and their mocks."""
