@@ -38,13 +38,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from pulpo.errors import UpstreamUnavailable
+
 State = Literal["closed", "open", "half-open"]
 
 logger = logging.getLogger("pulpo.upstreams")
 
 
-class CircuitOpen(Exception):
-    """The breaker refuses the attempt: nothing is sent.
+class CircuitOpen(UpstreamUnavailable):
+    """The breaker refuses the attempt: nothing is sent (HTTP 503, as every
+    :class:`UpstreamUnavailable`).
 
     ``retry_after`` is the number of seconds until it half-opens, or ``None`` while a
     trial is under way (its verdict comes as soon as the upstream answers).
@@ -54,8 +57,9 @@ class CircuitOpen(Exception):
         wait = (
             "a trial call is under way" if retry_after is None else f"retry in {retry_after:.1f} s"
         )
-        super().__init__(f"{name}: circuit breaker open, {wait}")
-        self.retry_after = retry_after
+        super().__init__(
+            f"{name}: circuit breaker open, {wait}", upstream=name, retry_after=retry_after
+        )
 
 
 @dataclass(frozen=True)

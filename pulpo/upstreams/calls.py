@@ -36,7 +36,7 @@ from tenacity.stop import stop_base
 from pulpo.declare.settings import resolved
 from pulpo.declare.upstreams import Upstream
 from pulpo.errors import UpstreamUnavailable
-from pulpo.upstreams.breaker import CircuitBreaker, CircuitOpen, State
+from pulpo.upstreams.breaker import CircuitBreaker, State
 from pulpo.upstreams.clients import client_for
 from pulpo.upstreams.retrying import (
     backoff_wait,
@@ -75,7 +75,7 @@ async def call(upstream: Upstream, method: str, path: str, **kwargs: Any) -> htt
     attempts = max(1, int(resolved(retry.attempts)))
 
     async def attempt() -> httpx.Response:
-        admission = breaker.admit()  # CircuitOpen: nothing is sent
+        admission = breaker.admit()  # CircuitOpen, an UpstreamUnavailable: nothing is sent
         try:
             response = await client.request(method, path, **kwargs)
         except httpx.UnsupportedProtocol:
@@ -115,10 +115,6 @@ async def call(upstream: Upstream, method: str, path: str, **kwargs: Any) -> htt
     )
     try:
         response: httpx.Response = await retrying(attempt)
-    except CircuitOpen as refused:
-        raise UpstreamUnavailable(
-            str(refused), upstream=upstream.name, retry_after=refused.retry_after
-        ) from None
     except httpx.UnsupportedProtocol as error:
         raise UpstreamUnavailable(
             f"{upstream.name}: cannot call {client.base_url}: {error}", upstream=upstream.name

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from tenacity import RetryCallState
 
+from pulpo.errors import UpstreamUnavailable
 from pulpo.upstreams.breaker import CircuitBreaker, CircuitOpen
 from pulpo.upstreams.retrying import backoff_wait, describe, is_retryable, retry_after_seconds
 
@@ -91,6 +92,8 @@ def test_while_open_it_refuses_with_the_seconds_left(breaker: CircuitBreaker, cl
 
     assert refused.value.retry_after == pytest.approx(6.0)
     assert str(refused.value) == "ofd: circuit breaker open, retry in 6.0 s"
+    assert isinstance(refused.value, UpstreamUnavailable)  # the API's 503
+    assert refused.value.upstream == "ofd"
     assert breaker.snapshot().retry_after == pytest.approx(6.0)
 
 
