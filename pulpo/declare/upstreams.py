@@ -30,7 +30,7 @@ Declared once at module level, it is both what ``pulpo compile`` knows of the se
 
 A call is retried on connection errors, timeouts, 429 and 5xx answers with exponential
 backoff (``retry``), and goes through a circuit breaker (``breaker``): after
-``threshold`` consecutive failed calls it opens and calls fail at once with
+``threshold`` consecutive failed attempts (each try counts) it opens and calls fail at once with
 :class:`pulpo.errors.UpstreamUnavailable` (HTTP 503), until ``reset_timeout`` seconds
 have passed; then one trial call is let through (half-open), which closes it again on
 success. The breaker's state is part of the app's ``/health``.
@@ -116,7 +116,8 @@ class Upstream:
     """A declared external HTTP service; see the module's docstring.
 
     The HTTP methods delegate to :mod:`pulpo.upstreams`, which keeps one
-    ``httpx.AsyncClient`` and one breaker per upstream and event loop.
+    ``httpx.AsyncClient`` per upstream and event loop, and one breaker per upstream
+    in the process.
     """
 
     name: str
