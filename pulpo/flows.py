@@ -6,20 +6,27 @@ this module; it reads flow outputs through :mod:`pulpo.data.flow_results`.
 A group flow runs the steps of one stage with :func:`concurrently`, builds the
 input of a later step with :func:`fill`, and, like every flow, ends with
 :func:`store_result`. Every task runs its operation inside :func:`step`, which
-says when it starts and how it ended.
+says when it starts and how it ended. An operation declared with ``schedule=`` is
+served by :func:`schedule` as well, on its interval.
 """
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
+from prefect import Flow
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.deployments.runner import RunnerDeployment
 from prefect.runtime import flow_run
 from pydantic import BaseModel
 
 from pulpo.data import flow_results
+from pulpo.declare.settings import Setting, resolved
+from pulpo.errors import UsageError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -87,3 +94,52 @@ async def store_result(output: M) -> M:
     if flow_run.id is not None:
         await flow_results.save(flow_run.id, flow_run.flow_name, output)
     return output
+
+
+SCHEDULE_DEPLOYMENT = "schedule"
+"""The name of a scheduled operation's deployment: ``<operation name>/schedule``."""
+
+
+class ScheduleInvalid(UsageError):
+    """A schedule's setting holds no positive number of seconds in this environment."""
+
+
+def schedule(
+    flow: Flow[..., Any], every: float | Setting[Any], body: dict[str, Any]
+) -> RunnerDeployment:
+    """The deployment ``<flow name>/schedule``: a run of ``flow`` with ``body`` every ``every`` s.
+
+    A setting is read now, when the flows start serving, so the environment decides
+    (``SYNC_INTERVAL=5`` in the test stack's ``.env.test``); a value that is not a
+    positive number of seconds is a one-line :class:`ScheduleInvalid`.
+
+    Runs never pile up: the deployment runs one at a time, and a run that falls due
+    while the previous one still runs is cancelled at once (Prefect's ``CANCEL_NEW``
+    collision strategy; ``ENQUEUE`` would let a slow operation build an endless queue).
+    The next run falls due one interval later. The flow's ``<flow name>/default``
+    deployment, which the API starts by hand, is not limited by this one.
+    """
+    seconds = resolved(every)
+    if not _positive_seconds(seconds):
+        source = f"{every.name}={seconds!r}" if isinstance(every, Setting) else repr(seconds)
+        raise ScheduleInvalid(f"{flow.name}: schedule {source} is not a positive number of seconds")
+    return RunnerDeployment.from_flow(
+        flow,
+        name=SCHEDULE_DEPLOYMENT,
+        interval=seconds,
+        parameters={"body": body},
+        concurrency_limit=ConcurrencyLimitConfig(
+            limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+        ),
+        description=f"{flow.name} every {seconds:g} s, one run at a time.",
+    )
+
+
+def _positive_seconds(value: object) -> TypeGuard[float]:
+    """A positive, finite int or float (``True`` is no number of seconds)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )

@@ -17,12 +17,16 @@ flows_app = typer.Typer(
 @flows_app.command("list")
 @reports_errors
 def flows_list_command(project: ProjectArgument = Path(".")) -> None:
-    """List the flows: each group of operations, by stage, and each operation on its own."""
+    """List the flows: each group of operations, by stage, and each operation on its own.
+
+    A scheduled operation says how often it runs on its own, and as which deployment.
+    """
     from pulpo.run.flows import list_flows
 
     found = valid_project(project)
     rows = [
-        [row.name, row.kind, row.runs or "the operation, as one task"] for row in list_flows(found)
+        [row.name, row.kind, "; ".join(filter(None, [row.runs or _ONE_TASK, row.schedule]))]
+        for row in list_flows(found)
     ]
     # Names are what users copy into `pulpo flows run`: print_table never cuts a cell.
     print_table(out, ["flow", "kind", "runs (→ separates stages)"], rows)
@@ -58,6 +62,9 @@ def flows_run_command(
     with database_server(embedded_data_dir(found)) as server:
         result = run(found, flows, name, body, server.url, announce=_step_line)
     out.print(json.dumps(result, indent=2), markup=False)
+
+
+_ONE_TASK = "the operation, as one task"
 
 
 def _step_line(line: str) -> None:

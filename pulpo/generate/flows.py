@@ -11,13 +11,19 @@ child. A child's input may be *fed* by the outputs of the operations it runs
 When every required parameter of a child can be fed, its input field is
 optional; what the caller gives explicitly always wins, and fed values fill
 only what the caller left out.
+
+An operation declared with ``schedule=`` is also served as the deployment
+``<operation name>/schedule`` (:func:`pulpo.flows.schedule`), which runs its flow
+every so many seconds: a literal number, or the setting the project assigns, read
+by the generated module where the project's module binds it.
 """
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pulpo.declare import OperationSpec
+from pulpo.declare import OperationSpec, Setting
 from pulpo.declare.naming import pascal_case, route_path
+from pulpo.discover.project import DiscoveredSetting
 from pulpo.generate.annotations import Imports
 from pulpo.generate.identifiers import Namespace
 from pulpo.generate.names import FLOW_LOCALS, class_body_names, imported_packages, local_scope
@@ -123,6 +129,16 @@ class GroupContext:
 
 
 @dataclass
+class ScheduleContext:
+    """A scheduled operation: its flow, served every ``every`` seconds."""
+
+    name: str
+    flow_variable: str
+    every: str  # ``30.0``, or the setting's module and name: ``clock.settings.TICK_INTERVAL``
+    has_example: bool  # a scheduled run takes the first example, else no input at all
+
+
+@dataclass
 class FlowsContext:
     """Everything ``flows.py``, ``schemas/flows.py`` and ``routers/flows.py`` need."""
 
@@ -133,6 +149,8 @@ class FlowsContext:
     schema_names: dict[str, str]  # what the group classes' bodies call ConfigDict and Field
     router_imports: list[str]  # the user's input models
     feeds_inputs: bool  # some child's input is fed by its predecessors
+    schedules: list[ScheduleContext] = field(default_factory=list)
+    schedule_modules: list[str] = field(default_factory=list)  # what their settings need imported
 
     @property
     def runs_concurrently(self) -> bool:
@@ -188,7 +206,46 @@ def build_flows_context(
         schema_names=schema_names,
         router_imports=router_imports.lines(),
         feeds_inputs=feeds_inputs,
+        schedules=[
+            _schedule(project, operation, names)
+            for operation in project.operations
+            if operation.spec.schedule is not None
+        ],
+        schedule_modules=schedule_modules(project),
     )
+
+
+def _schedule(project: ValidProject, operation: Operation, names: Namespace) -> ScheduleContext:
+    every = operation.spec.schedule
+    if isinstance(every, Setting):
+        found = _declared(project, every)
+        expression = f"{found.module}.{found.variable}"
+    elif every is not None:
+        expression = repr(float(every))
+    else:
+        raise AssertionError(f"{operation.name} is not scheduled")
+    return ScheduleContext(
+        name=operation.name,
+        flow_variable=flow_variable(operation.name, names),
+        every=expression,
+        has_example=operation.example is not None,
+    )
+
+
+def schedule_modules(project: ValidProject) -> list[str]:
+    """The modules that assign the settings of the project's schedules, in discovery order."""
+    modules: list[str] = []
+    for operation in project.operations:
+        if isinstance(every := operation.spec.schedule, Setting):
+            module = _declared(project, every).module
+            if module not in modules:
+                modules.append(module)
+    return modules
+
+
+def _declared(project: ValidProject, every: Setting[Any]) -> DiscoveredSetting:
+    """Where the project assigns the setting (validation made sure it does)."""
+    return next(found for found in project.settings if found.setting is every)
 
 
 def flow_variable(name: str, names: Namespace) -> str:

@@ -61,8 +61,8 @@ TEMPLATE_NAMES = frozenset(
         "bounded_errors", "bounded_text", "http_exception_handler",
         # flows.py
         "EXAMPLES", "FLOWS", "Flow", "NO_CACHE", "RunnerDeployment", "UsageError",
-        "bind_database", "concurrently", "create_indexes", "fill", "flow", "main", "serve",
-        "step", "store_result", "task",
+        "bind_database", "concurrently", "create_indexes", "fill", "flow", "main", "schedule",
+        "scheduled", "serve", "step", "store_result", "task",
         # routers/<collection>.py
         "APIRouter", "AUTHORIZED", "CONFLICT", "HTTPException", "JSONRoute", "NOT_FOUND", "Query",
         "Response", "TOTAL_COUNT", "not_found", "router", "sort_order", "status",
@@ -115,6 +115,9 @@ def imported_packages(project: ValidProject) -> set[str]:
     """The names ``import pokemon.management`` and its like bind: the top-level packages."""
     modules = [model.module for model in project.models]
     modules += [operation.module for operation in project.operations]
+    # flows.py also imports the modules that assign the settings of schedules.
+    scheduled = [operation.spec.schedule for operation in project.operations]
+    modules += [found.module for found in project.settings if found.setting in scheduled]
     return {module.split(".")[0] for module in modules}
 
 

@@ -26,8 +26,9 @@ from uuid import UUID
 from pydantic import BaseModel, ValidationError
 
 from pulpo.data import connection
+from pulpo.declare import Setting
 from pulpo.errors import DomainError, PulpoError, UsageError
-from pulpo.validate import ValidProject
+from pulpo.validate import Operation, ValidProject
 
 STEP_LOGGER = "pulpo.flows"  # pulpo.flows.STEP_LOGGER, named here without importing Prefect
 
@@ -55,6 +56,9 @@ class FlowFailed(PulpoError):
     """The flow run ended in a state other than Completed."""
 
 
+SCHEDULE_DEPLOYMENT = "schedule"  # pulpo.flows.SCHEDULE_DEPLOYMENT, likewise
+
+
 @dataclass(frozen=True)
 class FlowRow:
     """One line of ``pulpo flows list``."""
@@ -62,6 +66,7 @@ class FlowRow:
     name: str
     kind: str  # "group" or "operation"
     stages: list[list[str]]  # a group's children, by stage; empty for an operation
+    schedule: str | None = None  # how often a scheduled operation runs on its own, and as what
 
     @property
     def runs(self) -> str:
@@ -79,8 +84,24 @@ def list_flows(project: ValidProject) -> list[FlowRow]:
         )
         for group in project.groups
     ]
-    rows.extend(FlowRow(operation.name, "operation", []) for operation in project.operations)
+    rows.extend(
+        FlowRow(operation.name, "operation", [], _schedule(operation))
+        for operation in project.operations
+    )
     return rows
+
+
+def _schedule(operation: Operation) -> str | None:
+    """``every TICK_INTERVAL s (60; 1 in tests) as clock.ticks.tick/schedule``, if scheduled."""
+    every = operation.spec.schedule
+    if every is None:
+        return None
+    if isinstance(every, Setting):
+        test = f"; {every.test_value} in tests" if every.test_value != every.default else ""
+        seconds = f"{every.name} s ({every.default}{test})"
+    else:
+        seconds = f"{every:g} s"
+    return f"every {seconds} as {operation.name}/{SCHEDULE_DEPLOYMENT}"
 
 
 def load_flows(project: ValidProject) -> ModuleType:

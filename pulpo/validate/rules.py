@@ -32,6 +32,7 @@ from pulpo.validate.diagnostics import Code, Diagnostic
 from pulpo.validate.model import ValidProject
 from pulpo.validate.resolve import resolve
 from pulpo.validate.routes import check_routes
+from pulpo.validate.schedules import check_schedules
 from pulpo.validate.settings import check_settings
 from pulpo.validate.signature import (
     OperationSignature,
@@ -118,6 +119,7 @@ def _diagnose(project: Project, signatures: _Signatures) -> list[Diagnostic]:
     found.extend(check_routes(project, valid_names, signatures))
     found.extend(check_settings(project))
     found.extend(check_upstreams(project))
+    found.extend(check_schedules(project, signatures))
     if not found and not project.models and not project.operations:
         settings = project.root / "pyproject.toml"
         found.append(

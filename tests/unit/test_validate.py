@@ -710,6 +710,7 @@ def test_every_code_is_covered_by_these_projects(tmp_path: Path) -> None:
     """Guard: a new diagnostic code needs a fixture here that triggers it."""
     seen = {d.code for d in check(PROJECTS / "bad_models")}
     seen |= {d.code for d in check(PROJECTS / "bad_operations")}
+    seen |= {d.code for d in check(PROJECTS / "bad_schedules")}  # test_validate_schedules.py
     seen |= {d.code for d in check(PROJECTS / "bad_upstreams")}  # test_validate_upstreams.py
     empty = write(
         tmp_path / "empty",

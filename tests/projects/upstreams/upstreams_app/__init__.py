@@ -1,1 +1,1 @@
-"""Upstreams with mocks, as the store-and-forward document declares them (tests/cli/test_mock_cli.py)."""
+"""Upstreams with mocks as the store-and-forward document declares them (test_mock_cli.py)."""

@@ -1,0 +1,1 @@
+"""Scheduled operations with exactly one problem each, and some without any (for contrast)."""

@@ -1,0 +1,7 @@
+"""The output every operation of this project returns."""
+
+from pydantic import BaseModel
+
+
+class Done(BaseModel):
+    ok: bool
