@@ -1,7 +1,7 @@
 """Fixtures of the example's tests: a client of the running adapter and its mocks.
 
 ``tests/integration`` runs against a test stack that is already up: from the host
-(``pytest tests/integration``, the document's host ports or ``KKT_ADAPTER_URL``,
+(``pytest tests/integration``, the document's host ports or ``PULPO_API_URL``,
 ``MOCK_OFD_URL``, ``MOCK_ODOO_URL``) or inside it
 (``docker compose -f docker-compose.test.yml exec test_runner pytest tests/integration``,
 where those variables name the services). When nothing answers there, the tests are

@@ -7,13 +7,13 @@ from the environment, with the design document's host ports as the fallback:
 =====================  ==========================  ===================================
 variable               default                     what
 =====================  ==========================  ===================================
-``KKT_ADAPTER_URL``    ``http://localhost:8001``   the adapter (the system under test)
+``PULPO_API_URL``      ``http://localhost:8001``   the adapter (the system under test)
 ``MOCK_OFD_URL``       ``http://localhost:9000``   the mock OFD
 ``MOCK_ODOO_URL``      ``http://localhost:8070``   the mock Odoo
 =====================  ==========================  ===================================
 
-Inside the test stack's ``test_runner`` container they name the services
-(``http://kkt_adapter:8000``...).
+Inside the test stack's ``test_runner`` container the stack sets them to the services
+(``http://kkt_adapter:8000``...). ``KKT_ADAPTER_URL`` is taken too, for the adapter.
 """
 
 import json
@@ -55,7 +55,11 @@ class Endpoints:
     @classmethod
     def from_env(cls) -> "Endpoints":
         return cls(
-            adapter=os.environ.get("KKT_ADAPTER_URL", "http://localhost:8001").rstrip("/"),
+            adapter=(
+                os.environ.get("PULPO_API_URL")
+                or os.environ.get("KKT_ADAPTER_URL")
+                or "http://localhost:8001"
+            ).rstrip("/"),
             ofd=os.environ.get("MOCK_OFD_URL", "http://localhost:9000").rstrip("/"),
             odoo=os.environ.get("MOCK_ODOO_URL", "http://localhost:8070").rstrip("/"),
         )
