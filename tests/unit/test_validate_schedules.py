@@ -122,3 +122,15 @@ def test_the_scheduled_example_project_is_valid() -> None:
     scheduled = {op.name: op.spec.schedule for op in project.operations if op.spec.schedule}
     assert set(scheduled) == {"clock.ticks.tick", "clock.ticks.slow"}
     assert [found.variable for found in project.settings] == ["TICK_INTERVAL"]
+
+
+def test_flows_list_names_each_schedule_s_interval_and_deployment() -> None:
+    from pulpo.run.flows import list_flows
+
+    rows = {row.name: row for row in list_flows(validate(discover(PROJECTS / "scheduled")))}
+    assert rows["clock.ticks.tick"].schedule == (
+        "every TICK_INTERVAL s (60; 1 in tests) as clock.ticks.tick/schedule"
+    )
+    assert rows["clock.ticks.slow"].schedule == "every 1 s as clock.ticks.slow/schedule"
+    assert rows["clock.report.count"].schedule is None
+    assert rows["clock.ticks"].schedule is None
