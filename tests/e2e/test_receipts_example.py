@@ -41,7 +41,7 @@ from pulpo.validate import validate
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "receipts"
 sys.path.insert(0, str(EXAMPLE / "tests"))  # the example's own HTTP helpers
 
-from kkt_client import KKT, Endpoints, accepted_keys, new_key, wait_until  # noqa: E402
+from kkt_client import KKT, SAMPLE_RECEIPT, Endpoints, accepted_keys, new_key, wait_until  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -470,3 +470,16 @@ def test_the_examples_integration_tests_pass_against_the_served_adapter(
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert "7 passed" in run.stdout, run.stdout[-2000:]
+
+
+def test_the_documents_curl_without_content_type_is_taken(start_adapter: Start) -> None:
+    """Example 3's ``curl -X POST ... -H "Idempotency-Key: ..." -d @sample_receipt.json``:
+    curl sends its default form type, and the bytes are JSON."""
+    kkt = start_adapter()
+    response = kkt.http.post(
+        f"{kkt.endpoints.adapter}/v1/kkt/receipt",
+        content=SAMPLE_RECEIPT.read_bytes(),
+        headers={"Idempotency-Key": new_key(), "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200, response.text
+    assert kkt.status()["pending"] == 1

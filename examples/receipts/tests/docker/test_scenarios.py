@@ -15,11 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from kkt_client import KKT, accepted_keys, new_key, wait_until
+from kkt_client import KKT, SAMPLE_RECEIPT, accepted_keys, new_key, wait_until
 
 pytestmark = pytest.mark.docker
 
 ADAPTER = "kkt_adapter"  # the adapter's service, as the design document names it
+CURL_FORM = "application/x-www-form-urlencoded"  # what curl -d sends without -H
 
 
 # --- the document's Usage Examples ------------------------------------------------------------
@@ -46,8 +47,13 @@ def test_example_2_offline_mode(fresh: KKT) -> None:
 
 def test_example_3_recovery(fresh: KKT) -> None:
     fresh.ofd_config(permanent_failure=True)
-    for _ in range(5):
-        assert fresh.post_receipt(key=new_key()).status_code == 200
+    for _ in range(5):  # as the document's curl sends it: -d @file, no Content-Type
+        response = fresh.http.post(
+            f"{fresh.endpoints.adapter}/v1/kkt/receipt",
+            content=SAMPLE_RECEIPT.read_bytes(),
+            headers={"Idempotency-Key": new_key(), "Content-Type": CURL_FORM},
+        )
+        assert response.status_code == 200, response.text
     assert fresh.status()["pending"] == 5
 
     fresh.ofd_config(permanent_failure=False)
