@@ -106,8 +106,8 @@ class RunningStack:
         wait_healthy(self.stack, services or self.services(), timeout=timeout)
 
     def services(self) -> list[str]:
-        """The long-running services of the compiled stack, from the service table."""
-        return [service.name for service in self.stack.services() if service.profile is None]
+        """The services of the compiled stack that become healthy (the test_runner only runs)."""
+        return [service.name for service in self.stack.services() if service.healthcheck]
 
     def http(self) -> httpx.Client:
         return httpx.Client(base_url=self.api_url, timeout=30)

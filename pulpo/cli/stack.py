@@ -37,7 +37,7 @@ def up_command(
         bool,
         typer.Option(
             "--test",
-            help="Add docker-compose.test.yml: a test database, short timeouts, a test-runner.",
+            help="Add docker-compose.test.yml: .env.test's values, the mocks, a test_runner.",
         ),
     ] = False,
     dev: Annotated[
@@ -112,7 +112,7 @@ def logs_command(
     service: Annotated[
         str | None,
         typer.Argument(
-            help=f"One service ({', '.join(s.name for s in SERVICES if not s.profile)}); "
+            help=f"One service ({', '.join(s.name for s in SERVICES if not s.test_only)}); "
             "give the project first."
         ),
     ] = None,

@@ -8,6 +8,12 @@ A minimal ``pyproject.toml`` of a project::
     output = "generated"      # the generated package, inside the project
     database = "pokemon"      # default MongoDB database name; default: name
     offline = false           # `pulpo up` without a container registry (or PULPO_OFFLINE=1)
+    services = ["redis"]      # standard services added to the stack (pulpo.stack.catalogue)
+    api_service = "api"       # the API's Compose service name (`docker compose logs api`)
+
+    [tool.pulpo.ports]        # host ports of the stack's services, by service key
+    api = 8001                # (default: PULPO_<KEY>_PORT's default, 18000 for the API)
+    redis = 6380
 
 ``pulpo.toml`` holds the same keys at its top level (or under ``[tool.pulpo]``)
 and wins over ``pyproject.toml`` when both exist.
@@ -24,6 +30,7 @@ from pulpo.data.connection import DRIVERS
 from pulpo.errors import UsageError
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SERVICE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # what Compose takes as a service name
 
 
 class ProjectError(UsageError):
@@ -46,6 +53,41 @@ class ProjectConfig(BaseModel):
         default=False,
         description="`pulpo up` builds local stand-in images instead of pulling official ones.",
     )
+    services: tuple[str, ...] = Field(
+        default=(), description="Standard services the stack adds, from pulpo.stack.catalogue."
+    )
+    api_service: str = Field(default="api", description="The API's Compose service name.")
+    ports: dict[str, int] = Field(
+        default_factory=dict, description="Host ports of the stack's services, by service key."
+    )
+
+    @field_validator("services")
+    @classmethod
+    def _catalogued(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from pulpo.stack.catalogue import CATALOGUE  # the stack's table, read lazily
+
+        for name in value:
+            if name not in CATALOGUE:
+                known = ", ".join(sorted(CATALOGUE))
+                raise ValueError(f"{name!r} is not a catalogue service (known: {known})")
+        if len(set(value)) != len(value):
+            raise ValueError("a service is named twice")
+        return value
+
+    @field_validator("api_service")
+    @classmethod
+    def _service_name(cls, value: str) -> str:
+        if not _SERVICE_NAME.match(value):
+            raise ValueError(f"{value!r} is not a Compose service name (a-z, 0-9, _ and -)")
+        return value
+
+    @field_validator("ports")
+    @classmethod
+    def _host_ports(cls, value: dict[str, int]) -> dict[str, int]:
+        for key, port in value.items():
+            if not 1 <= port <= 65535:
+                raise ValueError(f"{key} = {port} is not a port number (1-65535)")
+        return value
 
     @field_validator("name", "output", "database")
     @classmethod

@@ -9,6 +9,7 @@ from pulpo.generate.output import differences, replace_output, staged
 from pulpo.generate.render import render_app
 from pulpo.stack import StackInputs
 from pulpo.stack import render as render_stack
+from pulpo.stack.plan import project_mocks, project_settings
 from pulpo.validate import ValidProject
 
 
@@ -38,6 +39,12 @@ def compile_project(project: ValidProject, *, check: bool = False) -> CompileRes
         has_flows=app.flows is not None,
         list_routes=tuple(model.route for model in app.models if "list" in model.routes),
         operation_routes=tuple("/operations" + operation.path for operation in app.operations),
+        settings=project_settings(found.setting for found in project.settings),
+        mocks=project_mocks(found.upstream for found in project.upstreams),
+        catalogue=project.config.services,
+        ports=tuple(project.config.ports.items()),
+        api_service=project.config.api_service,
+        settings_file=_settings_file(project.root),
     )
     files.update(render_stack(stack))  # Dockerfiles and Compose files
     output = project.output_dir
@@ -48,6 +55,14 @@ def compile_project(project: ValidProject, *, check: bool = False) -> CompileRes
         if not check and changed:
             replace_output(staging, output)
     return CompileResult(output=output, files=len(files), changed=changed)
+
+
+def _settings_file(root: Path) -> str:
+    """Where ``[tool.pulpo]`` is read from, as errors name it."""
+    for name in ("pulpo.toml", "pyproject.toml"):
+        if (root / name).is_file():
+            return str(root / name) + ": [tool.pulpo]"
+    return "[tool.pulpo]"
 
 
 __all__ = ["CompileResult", "compile_project"]

@@ -9,7 +9,8 @@ Pulpo hands to ``docker compose``::
 
 Three modes, each an override file on top of ``docker-compose.yml``:
 
-* **test** (``docker-compose.test.yml``): a test database, short timeouts, the test-runner;
+* **test** (``docker-compose.test.yml``): a test database, short timeouts, the settings'
+  test values (``.env.test``), the mock upstreams, the test_runner;
 * **offline** (``docker-compose.offline.yml``): local stand-ins for the official images,
   from ``[tool.pulpo] offline``, ``PULPO_OFFLINE`` or ``pulpo up --offline``;
 * **dev** (``docker-compose.dev.yml``): the project mounted into the API and the flows,
@@ -34,7 +35,8 @@ from pulpo.stack import layout
 from pulpo.stack.engine import compose_command
 from pulpo.stack.errors import StackError
 from pulpo.stack.inputs import stack_name
-from pulpo.stack.services import BIND_ADDRESS, BIND_VARIABLE, SERVICES, PublishedPort, Service
+from pulpo.stack.plan import StackPlan, stack_services
+from pulpo.stack.services import BIND_ADDRESS, BIND_VARIABLE, PublishedPort, Service
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -67,7 +69,7 @@ class Stack:
     compose_name: str  # the Compose project: pulpo-<project> unless renamed
     image_prefix: str  # the project's images: <prefix>-api, -flows, -test (content tags)
     offline: bool = False
-    test: bool = False  # add docker-compose.test.yml (test database, fast timeouts, test-runner)
+    test: bool = False  # add docker-compose.test.yml (test values, mocks, test_runner)
     dev: bool = False  # add docker-compose.dev.yml (the project mounted, reloaded on change)
     variables: dict[str, str] = field(default_factory=dict)  # set for Compose, over os.environ
 
@@ -113,19 +115,38 @@ class Stack:
         """The project's ``.env`` (beside ``pyproject.toml``), handed to Compose when present."""
         return self.root / ".env"
 
-    def services(self) -> tuple[Service, ...]:
-        """The services of the compiled stack, in table order.
+    def env_files(self) -> list[Path]:
+        """What Compose reads its settings from, later files winning: the project's ``.env``;
+        in test mode then the generated ``.env.test`` and the project's own ``.env.test``."""
+        files = [self.env_file]
+        if self.test:
+            files += [self.generated / str(layout.ENV_TEST), self.root / str(layout.ENV_TEST)]
+        return [path for path in files if path.is_file()]
 
-        An optional service is there when its own file was generated (``flows``: when
-        ``stack/flows.Dockerfile`` is); the test profile's only in test mode.
+    def plan(self) -> StackPlan:
+        """The plan ``pulpo compile`` wrote (``stack/plan.json``).
+
+        A stack compiled before plans were written has the fixed services only, with
+        flows when ``stack/flows.Dockerfile`` was generated.
         """
         stack_dir = self.generated / layout.STACK_DIR
-        return tuple(
-            service
-            for service in SERVICES
-            if (not service.optional or (stack_dir / str(service.own_file)).is_file())
-            and (service.profile is None or self.test)
-        )
+        found = StackPlan.read(stack_dir)
+        if found is not None:
+            return found
+        return StackPlan(has_flows=(stack_dir / "flows.Dockerfile").is_file())
+
+    def all_services(self) -> tuple[Service, ...]:
+        """Every service of the compiled stack, the test stack's included, in table order."""
+        return stack_services(self.plan())
+
+    def services(self) -> tuple[Service, ...]:
+        """The services of the compiled stack in this mode: the test stack's only in test mode."""
+        return tuple(s for s in self.all_services() if self.test or not s.test_only)
+
+    @property
+    def api_service(self) -> str:
+        """The API's Compose service name (``[tool.pulpo] api_service``, compiled)."""
+        return self.plan().api_service
 
     def containers(self, client: "DockerClient", service: str | None = None) -> list["Container"]:
         """The stack's containers (of one service), found by the labels Compose gives them."""
@@ -151,10 +172,11 @@ class Stack:
             raise StackError(f"{missing[0]} not found: run `pulpo up {self.root}` first")
 
     def dotenv(self) -> dict[str, str]:
-        """The project's ``.env``, read as Compose reads it."""
-        if not self.env_file.is_file():
-            return {}
-        return {key: value or "" for key, value in dotenv_values(self.env_file).items()}
+        """The env files (:meth:`env_files`), read as Compose reads them."""
+        found: dict[str, str] = {}
+        for path in self.env_files():
+            found.update({key: value or "" for key, value in dotenv_values(path).items()})
+        return found
 
     def setting(self, name: str, default: str) -> str:
         """A setting as Compose sees it: Pulpo's variables, the environment, then ``.env``."""
@@ -187,12 +209,12 @@ class Stack:
         return result
 
     def command(self, *arguments: str) -> list[str]:
-        """``docker compose -p NAME -f ... [--env-file .env] ARGUMENTS``."""
+        """``docker compose -p NAME -f ... [--env-file .env ...] ARGUMENTS``."""
         command = [*compose_command(), "-p", self.compose_name]
         for path in self.compose_files():
             command += ["-f", str(path)]
-        if self.env_file.is_file():
-            command += ["--env-file", str(self.env_file)]
+        for path in self.env_files():
+            command += ["--env-file", str(path)]
         return command + list(arguments)
 
     def environment(self) -> dict[str, str]:

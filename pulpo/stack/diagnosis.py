@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from pulpo.stack.compose import SERVICE_LABEL, Stack
 from pulpo.stack.engine import docker_client
 from pulpo.stack.errors import EngineUnavailable, PortInUse, ServiceUnhealthy, StackError
-from pulpo.stack.services import SERVICES, published_ports, service_order
+from pulpo.stack.services import published_ports, service_order
 
 if TYPE_CHECKING:
     from docker.models.containers import Container
@@ -37,7 +37,7 @@ def diagnose(stack: Stack, compose_output: str) -> StackError:
             f"a port of the stack is already in use ({allocated[-1].strip()[-200:]}); "
             f"set {settings} to free ports"
         )
-    order = service_order(SERVICES)
+    order = service_order(stack.all_services())
     problems = []  # (rank, service order, service, reason, container)
     for container in stack.containers(client):
         container.reload()

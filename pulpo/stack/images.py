@@ -5,13 +5,18 @@ first). For each service of the table it decides the image's tag, and builds the
 images that do not exist yet, one service at a time:
 
 * the project's images (a :class:`~pulpo.stack.services.Build` entry: ``api``,
-  ``flows``, ``test-runner``) get content tags, ``pulpo-<project>-api:<hash>``, over what
+  ``flows``, ``test_runner``) get content tags, ``pulpo-<project>-api:<hash>``, over what
   their build reads (see :func:`image_inputs`), so an unchanged project reuses them;
+* an image every project shares (the mocks', ``pulpo-mock:<hash>``) is tagged over its
+  own Dockerfile, requirement file and the Pulpo wheel: built once, for every project;
 * offline, the official images' stand-ins are built too, tagged ``<image>-<hash>`` over
   their own Dockerfile and requirement files; online, the official images are pulled
   by Compose, and a missing registry is said plainly instead.
 
-The tags reach Compose as variables (``PULPO_API_IMAGE=...``) in ``stack.variables``.
+The tags reach Compose as variables (``PULPO_API_IMAGE=...``) in ``stack.variables``;
+each image is also tagged with the name the Compose files fall back on
+(``pulpo-<project>-api:latest``, the stand-in's name), so plain ``docker compose`` runs
+what ``pulpo up`` built.
 """
 
 import subprocess
@@ -33,8 +38,9 @@ from pulpo.stack.inputs import copied_paths
 from pulpo.stack.offline import prepare_offline
 from pulpo.stack.progress import Lines, Reporter, Step
 from pulpo.stack.services import Build, Service, wheelhouse_variable
-from pulpo.stack.tags import content_tag
+from pulpo.stack.tags import content_tag, digest_file
 from pulpo.stack.wheel import build_pulpo_wheel
+from pulpo.stack.wrapper import install_test_compose
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -61,6 +67,7 @@ def prepare(
     compose_command()
     stack.require_files()
     install_dockerignore(stack, report)
+    install_test_compose(stack, report)
     wheel = build_pulpo_wheel(stack.root, report)
     services = stack.services()
     if stack.offline:
@@ -77,17 +84,30 @@ def prepare(
         if service.name in wanted:
             stack.variables[service.image_variable] = wanted[service.name]
     missing = [s for s, tag in wanted.items() if build or not image_exists(client, tag)]
-    # One service at a time, so each step's output belongs to one image.
+    # One service at a time, so each step's output belongs to one image; services that
+    # share an image (the mocks) build it once.
+    built: set[str] = set()
     for service in services:
-        if service.name not in missing:
+        if service.name not in missing or wanted[service.name] in built:
             continue
         tag = wanted[service.name]
         with report.step(f"{service.name}: building {tag}") as step:
             _compose_build(stack, service, step)
-        if not stack.dev:  # `latest` is for plain Compose, which copies the code in
-            _tag_latest(client, tag, report)
+        built.add(tag)
         _forget_old_tags(client, tag)
+    if not stack.dev:  # the fallback names are for plain Compose, which copies the code in
+        for service in services:
+            if service.name in wanted:
+                _tag_default(client, wanted[service.name], _default_image(stack, service), report)
     return [BuiltImage(name, tag, name in missing) for name, tag in wanted.items()]
+
+
+def _default_image(stack: Stack, service: Service) -> str:
+    """The image Compose runs when no variable names one: its files' fallback."""
+    if service.build is not None:
+        return f"{service.build.shared or stack.image_prefix + '-' + service.key}:latest"
+    assert service.stand_in is not None  # see _built
+    return service.stand_in.image
 
 
 def _built(stack: Stack, service: Service) -> bool:
@@ -97,12 +117,22 @@ def _built(stack: Stack, service: Service) -> bool:
 
 def _build_arguments(stack: Stack, build: Build) -> dict[str, str]:
     """What the build reads besides files: its Compose build arguments, as set now."""
+    if build.wheelhouse is None:
+        return {}
     variables = ("PULPO_PYTHON_IMAGE", "PULPO_PIP_OPTIONS", wheelhouse_variable(build.wheelhouse))
     return {variable: stack.setting(variable, "") for variable in variables}
 
 
 def _tag(stack: Stack, service: Service) -> str:
     """The content tag of the service's image in this mode."""
+    if service.build is not None and service.build.shared is not None:
+        stack_dir = f"{stack.package}/{layout.STACK_DIR}"
+        # Its files' bytes and the wheel's, not their paths: the same for every project.
+        files = [stack.root / stack_dir / name for name in service.build.files]
+        wheels = sorted((stack.root / layout.DIST_DIR).glob("pulpo-*.whl"))
+        extra = {str(i): digest_file(path) for i, path in enumerate([*files, *wheels])}
+        extra.update(_build_arguments(stack, service.build))
+        return f"{service.build.shared}:{content_tag(stack.root, [], extra=extra)}"
     if service.build is not None:
         digest = content_tag(
             stack.root, image_inputs(stack, service), extra=_build_arguments(stack, service.build)
@@ -132,17 +162,22 @@ def image_inputs(stack: Stack, service: Service) -> list[str]:
     dist = layout.DIST_DIR.as_posix()
     if not stack.dev:
         copies = [path.rstrip("/") for path in copied_paths(stack.root, stack.packages)]
-        return [*copies, stack.package, dist]
+        tests = [] if service.build.target != "test" else _tests(stack)
+        return [*copies, stack.package, dist, *tests]
     stack_dir = f"{stack.package}/{layout.STACK_DIR}"
     return [*(f"{stack_dir}/{name}" for name in service.build.files), dist]
 
 
+def _tests(stack: Stack) -> list[str]:
+    """What the test_runner's image copies besides: the project's tests and pyproject.toml."""
+    return [p for p in ("tests", "pyproject.toml") if (stack.root / p).exists()]
+
+
 def _compose_build(stack: Stack, service: Service, step: Step) -> None:
     """``docker compose build SERVICE``, each build step becoming ``step``'s detail."""
-    arguments = ["--profile", service.profile] if service.profile else []
     output: list[str] = []
     with subprocess.Popen(
-        stack.command(*arguments, "build", service.name),
+        stack.command("build", service.name),
         env=stack.environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -196,15 +231,17 @@ def install_dockerignore(stack: Stack, report: Reporter) -> None:
     target.write_text(text, encoding="utf-8")
 
 
-def _tag_latest(client: "DockerClient", tag: str, report: Reporter) -> None:
-    """Tag the image ``latest`` too: what plain ``docker compose`` (no variables) runs."""
+def _tag_default(client: "DockerClient", tag: str, default: str, report: Reporter) -> None:
+    """Tag the image with ``default`` too: what plain ``docker compose`` (no variables) runs."""
     from docker.errors import APIError
 
-    repository = tag.rsplit(":", 1)[0]
+    repository, name = default.rsplit(":", 1)
     try:
-        client.images.get(tag).tag(repository, "latest")
+        image = client.images.get(tag)
+        if default not in image.tags:
+            image.tag(repository, name)
     except APIError as error:  # a convenience: the content tag is what counts
-        report.say(f"note: {repository}:latest not updated ({error.explanation or error})")
+        report.say(f"note: {default} not updated ({error.explanation or error})")
 
 
 def _forget_old_tags(client: "DockerClient", current: str) -> None:

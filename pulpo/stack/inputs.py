@@ -20,6 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pulpo.stack.mocks import MockPlan
+from pulpo.stack.plan import ProjectSetting, StackPlan
+
 _NOT_A_PIN = re.compile(r"^\s*pulpo(\s*\[[^\]]*\])?\s*($|[<>=!~;@ ])", re.IGNORECASE)
 
 
@@ -37,11 +40,34 @@ class StackInputs:
     has_flows: bool  # the package has a flows module, so the stack has a flows service
     list_routes: tuple[str, ...] = ()  # "/pokemons": list routes the smoke tests call
     operation_routes: tuple[str, ...] = ()  # "/operations/pokemon/management/catch"
+    settings: tuple[ProjectSetting, ...] = ()  # the project's pulpo.setting declarations
+    mocks: tuple[tuple[MockPlan, str], ...] = ()  # each mocked upstream, with its spec (JSON)
+    catalogue: tuple[str, ...] = ()  # [tool.pulpo] services
+    ports: tuple[tuple[str, int], ...] = ()  # [tool.pulpo.ports]
+    api_service: str = "api"  # [tool.pulpo] api_service
+    settings_file: str = "[tool.pulpo]"  # where those come from, for errors: "pyproject.toml"
 
     @property
     def optional_services(self) -> tuple[str, ...]:
         """The optional services of the table this project's stack has."""
         return ("flows",) if self.has_flows else ()
+
+    @property
+    def plan(self) -> StackPlan:
+        """What this project adds to the fixed services (see :mod:`pulpo.stack.plan`)."""
+        return StackPlan(
+            has_flows=self.has_flows,
+            catalogue=self.catalogue,
+            mocks=tuple(mock for mock, _ in self.mocks),
+            settings=self.settings,
+            ports=self.ports,
+            api_service=self.api_service,
+        )
+
+    @property
+    def has_tests(self) -> bool:
+        """The project has a ``tests/`` directory: the test_runner's image copies it."""
+        return (self.root / "tests").is_dir()
 
 
 def stack_name(project: str) -> str:

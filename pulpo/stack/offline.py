@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from docker import DockerClient
 
 CACHE_VARIABLE = "PULPO_CACHE_DIR"
-DEBIAN_IMAGE = "pulpo-offline/debian:bookworm-minbase"
+DEBIAN_IMAGE = pins.OFFLINE_DEBIAN_IMAGE
 DEBIAN_SUITE = "bookworm"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 WHEELHOUSE_REPOSITORY = "pulpo-offline/wheelhouse"

@@ -14,14 +14,23 @@ PREFECT_IMAGE = f"prefecthq/prefect:{PREFECT_VERSION}-python3.11"
 # 0.150 works. Wherever Prefect runs (its server, the flows image) FastAPI is held below
 # 0.151; the API image does not install Prefect and keeps its own pins.
 PREFECT_REQUIREMENTS = (f"prefect=={PREFECT_VERSION}", "fastapi<0.151")
+REDIS_IMAGE = "redis:7-alpine"
+# What the project's images install to talk to Redis when the stack has it.
+REDIS_REQUIREMENTS = ("redis>=5",)
 SECANTUS_VERSION = "0.7.0b3"
 # The offline MongoDB stand-in, and the driver its healthcheck pings with.
 MONGODB_STANDIN_REQUIREMENTS = (f"SecantusDB=={SECANTUS_VERSION}", "pymongo")
-TEST_REQUIREMENTS = ("pytest>=8",)
+# The test_runner's additions to the API image: pytest, and both HTTP clients a test may use.
+TEST_REQUIREMENTS = ("pytest>=8", "httpx>=0.27", "requests>=2.31")
+# The mock upstreams' image, one for every mock of every project (see pulpo.stack.mocks).
+MOCK_IMAGE = "pulpo-mock"
 # Dev mode restarts the API and the flows with watchfiles' CLI; the images carry it, so
 # switching modes never rebuilds one.
 RELOAD_REQUIREMENTS = ("watchfiles>=1.0",)
 
+# Offline mode's base: a debootstrapped Debian (see pulpo.stack.offline); stand-ins that
+# need no Python (Redis) start from it.
+OFFLINE_DEBIAN_IMAGE = "pulpo-offline/debian:bookworm-minbase"
 # Offline mode's Python: Debian's python3 on a debootstrapped Debian (see pulpo.stack.offline).
 OFFLINE_PYTHON_IMAGE = "pulpo-offline/python:3.11-bookworm"
 # How the images' pip finds packages offline: only in the wheelhouse copied into the build.

@@ -19,6 +19,7 @@ failing service's last log lines (:mod:`pulpo.stack.diagnosis`).
 import subprocess
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pulpo.run.processes import port_free
@@ -28,7 +29,7 @@ from pulpo.stack.engine import docker_client
 from pulpo.stack.errors import PortInUse, StackError
 from pulpo.stack.images import prepare
 from pulpo.stack.progress import Lines, Reporter
-from pulpo.stack.services import BIND_ADDRESS, BIND_VARIABLE, SERVICES, published_ports
+from pulpo.stack.services import BIND_ADDRESS, BIND_VARIABLE, published_ports
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -108,10 +109,8 @@ def down(stack: Stack, *, volumes: bool = False) -> None:
     arguments = ["down", "--remove-orphans", "--timeout", "10"]
     if volumes:
         arguments.append("--volumes")
-    # Every profile: a test-runner started with `compose run` goes too.
-    profiles = sorted({service.profile for service in SERVICES if service.profile})
-    options = [option for profile in profiles for option in ("--profile", profile)]
-    stack.compose(*options, *arguments, capture=True)
+    # --remove-orphans: the test stack's services go too when it was brought up with --test.
+    stack.compose(*arguments, capture=True)
 
 
 def ps(stack: Stack) -> list[dict[str, str]]:
@@ -144,6 +143,8 @@ def _shown_tag(tags: list[str]) -> str:
 
 def logs(stack: Stack, service: str | None = None, *, follow: bool = False, tail: int = 100) -> int:
     """Print the services' logs through Compose; returns its exit status."""
+    if service and not stack.test and service not in {s.name for s in stack.services()}:
+        stack = replace(stack, test=True)  # a service only the test stack has: a mock
     stack.require_files()
     arguments = ["logs", "--tail", str(tail)]
     if follow:

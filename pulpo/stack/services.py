@@ -102,9 +102,13 @@ class Build:
 
     dockerfile: str
     installs: tuple[str, ...]
-    wheelhouse: str
+    wheelhouse: str | None  # None: it installs no Python package (a Debian package, say)
     with_pulpo: bool = False  # installs the Pulpo wheel, so its wheelhouse has Pulpo's requirements
     target: str | None = None  # the Dockerfile's stage
+    # An image shared by every project (``pulpo-mock``), rather than ``pulpo-<project>-<key>``:
+    # its build reads nothing of the project, so its content tag covers only its own files
+    # and the Pulpo wheel, and a second project finds it built.
+    shared: str | None = None
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -137,6 +141,7 @@ class Service:
     name: str
     key: str  # the stem of its settings: PULPO_<KEY>_IMAGE, PULPO_<KEY>_PORT
     description: str  # in the header of docker-compose.yml: "MongoDB", "a Prefect server"
+    image_key: str | None = None  # the stem of PULPO_<KEY>_IMAGE, when services share an image
     image: str | None = None  # the official image, pulled online
     build: Build | None = None  # or: the project's own image, built from a generated Dockerfile
     stand_in: StandIn | None = None  # offline, in place of ``image``
@@ -144,16 +149,19 @@ class Service:
     environment: tuple[Env, ...] = ()  # its own
     clients: tuple[Env, ...] = ()  # how the project's code reaches it (see ``environment``)
     test_clients: tuple[Env, ...] = ()  # docker-compose.test.yml: over ``clients``
+    test_environment: tuple[Env, ...] = ()  # docker-compose.test.yml: over its own ``environment``
     project_code: bool = False  # runs the project's code: gets the clients variables
     dev_command: str | None = None  # docker-compose.dev.yml: what watchfiles restarts on change
     volumes: tuple[Volume, ...] = ()
+    mounts: tuple[str, ...] = ()  # bind mounts, relative to the Compose file: "./stack/x:/x:ro"
     port: Port | None = None
     depends_on: tuple[str, ...] = ()  # started once these are healthy (besides what it uses)
     healthcheck: Healthcheck | None = None
     restart: str | None = "unless-stopped"
     files: tuple[str, ...] = ()  # more files below stack/ it needs, each from its template
     optional: bool = False  # only when the project asks for it (see ``selected``)
-    profile: str | None = None  # only in docker-compose.test.yml, under this Compose profile
+    test_only: bool = False  # only in docker-compose.test.yml (the mocks, the test_runner)
+    requirements: tuple[str, ...] = ()  # what the project's images install to be its clients
 
     def __post_init__(self) -> None:
         if (self.image is None) == (self.build is None):
@@ -166,7 +174,7 @@ class Service:
     @property
     def image_variable(self) -> str:
         """The Compose variable ``pulpo up`` sets to the image's tag."""
-        return f"PULPO_{self.key.upper()}_IMAGE"
+        return f"PULPO_{(self.image_key or self.key).upper()}_IMAGE"
 
     @property
     def port_variable(self) -> str:
@@ -254,7 +262,7 @@ _MONGODB_READY = (
 _PREFECT_API_URL = f"http://prefect-server:{PREFECT_PORT.container}/api"
 
 
-def _python_check(url: str, *, interval: str = "2s", start_period: str = "60s") -> Healthcheck:
+def python_check(url: str, *, interval: str = "2s", start_period: str = "60s") -> Healthcheck:
     """A check with the image's own Python: any HTTP answer below 400 from ``url``."""
     code = f"import urllib.request; urllib.request.urlopen('{url}', timeout=3)"
     return Healthcheck(("CMD", "python", "-c", code), interval=interval, start_period=start_period)
@@ -266,6 +274,25 @@ _API_BUILD = Build(
     wheelhouse="api",
     with_pulpo=True,
     target="runtime",
+)
+
+# The test_runner (the design document's name) stays up, doing nothing, so that tests run
+# inside the stack's network with `docker compose exec test_runner pytest ...`; the
+# smoke tests are one such run. Its image is the API's plus pytest and the project's
+# tests/ (same Dockerfile, same wheelhouse, another stage). A plain `sleep` as PID 1
+# would ignore SIGTERM and make every `down` wait out its timeout.
+TEST_RUNNER = Service(
+    "test_runner",
+    key="test",
+    description="the test runner",
+    build=replace(_API_BUILD, target="test"),
+    command=("sh", "-c", "trap 'exit 0' TERM INT; sleep infinity & wait"),
+    environment=(Env("PULPO_API_URL", f"http://api:{API_PORT.container}"),),
+    project_code=True,  # it gets what the API gets: the stack's URLs and the settings
+    depends_on=("api",),
+    restart=None,
+    files=("smoke_tests.py",),
+    test_only=True,
 )
 
 SERVICES: tuple[Service, ...] = (
@@ -343,7 +370,7 @@ SERVICES: tuple[Service, ...] = (
         dev_command="uvicorn {{ package }}.app:app --host 0.0.0.0 --no-server-header --port "
         + str(API_PORT.container),
         port=API_PORT,
-        healthcheck=_python_check(f"http://127.0.0.1:{API_PORT.container}/health", interval="1s"),
+        healthcheck=python_check(f"http://127.0.0.1:{API_PORT.container}/health", interval="1s"),
     ),
     Service(
         "prefect-server",
@@ -381,7 +408,7 @@ SERVICES: tuple[Service, ...] = (
         ),
         volumes=(Volume("prefect-data", "/var/lib/prefect"),),
         port=PREFECT_PORT,
-        healthcheck=_python_check(
+        healthcheck=python_check(
             f"http://127.0.0.1:{PREFECT_PORT.container}/api/health", start_period="120s"
         ),
     ),
@@ -406,32 +433,11 @@ SERVICES: tuple[Service, ...] = (
         project_code=True,
         dev_command="python -m {{ package }}.flows",
         depends_on=("prefect-server",),
-        healthcheck=_python_check(f"http://127.0.0.1:{RUNNER_PORT}/health", start_period="120s"),
+        healthcheck=python_check(f"http://127.0.0.1:{RUNNER_PORT}/health", start_period="120s"),
         optional=True,  # only for a project with operations, so with flows
     ),
-    Service(
-        "test-runner",
-        key="test",
-        description="the smoke tests",
-        # The API's image plus pytest: same Dockerfile, same wheelhouse, another stage.
-        build=replace(_API_BUILD, target="test"),
-        command=(
-            "python",
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "{{ package }}/stack/smoke_tests.py",
-        ),
-        environment=(Env("PULPO_API_URL", f"http://api:{API_PORT.container}"),),
-        depends_on=("api",),
-        restart=None,  # it runs once, on demand
-        files=("smoke_tests.py",),
-        profile="test",
-    ),
+    TEST_RUNNER,
 )
-
 
 # --- what is derived from it -------------------------------------------------------------------
 
@@ -466,35 +472,82 @@ def environment(service: Service, stack: Sequence[Service], mode: Mode = "main")
     """The variables ``service`` gets in one Compose file of the stack made of ``stack``.
 
     ``main`` (docker-compose.yml): the others' ``clients`` when it runs the project's
-    code, then its own. ``test`` and ``offline``: what those overrides change, the
-    test clients and the stand-ins' clients. Variables for a service that is not in
-    the stack are left out.
+    code, then its own. ``test``: what the test override changes, the test clients, the
+    clients of the services only the test stack has (a mock's URL), its own test
+    variables; for a service only the test stack has (written there whole), everything.
+    ``offline``: the stand-ins' clients. Variables for a service that is not in the stack
+    are left out; a name set twice keeps its first place and its last value, and a
+    client's value wins over the service's own (the stack knows where Redis is).
     """
+    if mode == "test" and service.test_only:
+        return _merged(environment(service, stack, "main"), _test_environment(service, stack))
     others = [other for other in stack if other is not service]
     shared: list[Env] = []
+    own: tuple[Env, ...] = ()
+    if mode == "main":
+        own = service.environment
+        if service.project_code:
+            shared = [env for other in others if not other.test_only for env in other.clients]
+    elif mode == "test":
+        return _present(_test_environment(service, stack), stack)
+    elif service.project_code:
+        shared = [env for other in others if other.stand_in for env in other.stand_in.clients]
+    taken = {env.name for env in shared}
+    return _present([*shared, *(env for env in own if env.name not in taken)], stack)
+
+
+def _test_environment(service: Service, stack: Sequence[Service]) -> list[Env]:
+    """What docker-compose.test.yml sets for ``service`` over docker-compose.yml."""
+    shared: list[Env] = []
     if service.project_code:
-        for other in others:
-            if mode == "main":
-                shared += other.clients
-            elif mode == "test":
+        for other in stack:
+            if other is not service:
                 shared += other.test_clients
-            elif other.stand_in is not None:
-                shared += other.stand_in.clients
-    variables = [*shared, *(service.environment if mode == "main" else ())]
+                shared += other.clients if other.test_only else ()
+    taken = {env.name for env in shared}
+    own = [env for env in service.test_environment if env.name not in taken]
+    return _present([*own, *shared], stack)
+
+
+def _present(variables: Iterable[Env], stack: Sequence[Service]) -> list[Env]:
     names = {other.name for other in stack}
     return [v for v in variables if v.with_service is None or v.with_service in names]
 
 
-def dependencies(service: Service, stack: Sequence[Service]) -> list[str]:
+def _merged(first: Iterable[Env], then: Iterable[Env]) -> list[Env]:
+    """``first`` with ``then`` over it: a name keeps its first place and takes its last value."""
+    found: dict[str, Env] = {}
+    for env in [*first, *then]:
+        found[env.name] = env
+    return list(found.values())
+
+
+def dependencies(service: Service, stack: Sequence[Service], mode: Mode = "main") -> list[str]:
     """What ``service`` waits for (healthy) in the stack made of ``stack``, in table order.
 
     A service that runs the project's code depends on every service whose clients
-    variables it gets; besides, on what its entry names.
+    variables it gets; besides, on what its entry names. ``main``: in docker-compose.yml;
+    ``test``: what docker-compose.test.yml adds (the mocks), everything for a service only
+    the test stack has.
     """
     names = [other.name for other in stack]
-    used = [o.name for o in stack if service.project_code and o.clients and o is not service]
+
+    def used(test_only: bool) -> list[str]:
+        return [
+            other.name
+            for other in stack
+            if service.project_code
+            and other.clients
+            and other is not service
+            and other.test_only == test_only
+        ]
+
     named_ = [name for name in service.depends_on if name in names]
-    return list(dict.fromkeys([*used, *named_]))
+    if mode != "test":
+        return list(dict.fromkeys([*used(False), *named_]))
+    if service.test_only:
+        return list(dict.fromkeys([*used(False), *named_, *used(True)]))
+    return used(True)
 
 
 def service_order(services: Sequence[Service] = SERVICES) -> tuple[str, ...]:
@@ -504,7 +557,10 @@ def service_order(services: Sequence[Service] = SERVICES) -> tuple[str, ...]:
     the services waiting for it.
     """
     pending = list(services)
-    waits = {service.name: dependencies(service, services) for service in pending}
+    waits = {
+        service.name: dependencies(service, services) + dependencies(service, services, "test")
+        for service in pending
+    }
     ordered: list[str] = []
     while pending:
         ready = next(
@@ -532,6 +588,8 @@ def wheelhouses(services: Iterable[Service] = SERVICES) -> dict[str, Build]:
     found: dict[str, Build] = {}
     for service in services:
         for build in service.builds:
+            if build.wheelhouse is None:
+                continue
             known = found.setdefault(build.wheelhouse, build)
             if (known.installs, known.with_pulpo) != (build.installs, build.with_pulpo):
                 raise ValueError(f"wheelhouse {build.wheelhouse!r} is defined twice, differently")

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from pulpo.declare import ROUTES, Index, OperationSpec, Route
 from pulpo.discover.config import ProjectConfig
-from pulpo.discover.project import DiscoveredSetting
+from pulpo.discover.project import DiscoveredSetting, DiscoveredUpstream
 from pulpo.validate.signature import InputField
 
 
@@ -159,6 +159,8 @@ class ValidProject:
     groups: tuple[Group, ...]  # every group, each before the groups inside it
     # Every pulpo.setting a project module assigns, where it assigns it (its module and name).
     settings: tuple[DiscoveredSetting, ...] = ()
+    # Every pulpo.upstream a project module assigns: the app's /health reports their breakers.
+    upstreams: tuple[DiscoveredUpstream, ...] = ()
 
     @property
     def output_dir(self) -> Path:

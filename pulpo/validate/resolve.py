@@ -56,6 +56,7 @@ def resolve(project: Project, signatures: Mapping[str, OperationSignature]) -> V
         ),
         groups=groups,
         settings=tuple(project.settings),
+        upstreams=tuple(project.upstreams),
     )
 
 

@@ -161,9 +161,12 @@ def test_test_override_has_its_database_and_runner(pokemon: Path) -> None:
     assert services["api"]["environment"]["MONGODB_DATABASE"] == (
         "${PULPO_TEST_DATABASE:-pulpo_test}"
     )
-    runner = services["test-runner"]
-    assert runner["profiles"] == ["test"] and runner["build"]["target"] == "test"
-    assert runner["depends_on"] == {"api": {"condition": "service_healthy"}}
+    runner = services["test_runner"]
+    assert runner["build"]["target"] == "test" and runner["env_file"] == [".env.test"]
+    # It stays up, for `docker compose exec test_runner pytest ...`.
+    assert "sleep infinity" in runner["command"][-1]
+    assert runner["environment"]["PULPO_API_URL"] == "http://api:8000"
+    assert runner["depends_on"]["api"] == {"condition": "service_healthy"}
 
 
 def test_without_operations_there_is_no_flows_service(no_operations: Path) -> None:
@@ -235,7 +238,7 @@ def test_compose_accepts_every_combination(pokemon: Path) -> None:
         chosen = [base, *(name for i, name in enumerate(overrides) if mask >> i & 1)]
         arguments = [argument for name in chosen for argument in ("-f", name)]
         result = subprocess.run(
-            [*compose, *arguments, "--profile", "test", "config", "--quiet"],
+            [*compose, *arguments, "config", "--quiet"],
             cwd=pokemon,
             capture_output=True,
             text=True,

@@ -112,7 +112,8 @@ def test_a_new_entry_is_a_service_of_the_compose_file_and_nothing_else_changes(
     del services["redis"]
     assert services == compose(before)["services"]
     changed = sorted(str(path) for path in before if before[path] != after[path])
-    assert changed == [".env.example", "docker-compose.yml"]
+    # .env.test gets its port; the test_runner runs the project's code: it gets the URL too.
+    assert changed == [".env.example", ".env.test", "docker-compose.test.yml", "docker-compose.yml"]
 
 
 def test_the_published_ports_and_the_service_order_come_from_the_table() -> None:
@@ -125,7 +126,7 @@ def test_the_published_ports_and_the_service_order_come_from_the_table() -> None
         "PULPO_API_PORT",
         "PULPO_PREFECT_PORT",
     ]
-    assert service_order() == ("mongodb", "api", "prefect-server", "flows", "test-runner")
+    assert service_order() == ("mongodb", "api", "prefect-server", "flows", "test_runner")
     # Dependencies first, wherever the table lists them: the API uses Redis now.
     assert service_order(table) == (
         "mongodb",
@@ -133,7 +134,7 @@ def test_the_published_ports_and_the_service_order_come_from_the_table() -> None
         "redis",
         "api",
         "flows",
-        "test-runner",
+        "test_runner",
     )
     first = Service("first", key="first", description="", image="x", depends_on=("redis",))
     assert service_order((first, REDIS)) == ("redis", "first")
@@ -148,7 +149,7 @@ def test_an_optional_service_and_the_variables_that_need_it_come_and_go_together
     assert set(compose(without)["services"]) == {"mongodb", "api", "prefect-server"}
     assert "PREFECT_API_URL" not in compose(without)["services"]["api"]["environment"]
     assert PurePosixPath("stack/flows.Dockerfile") not in without
-    assert [s.name for s in selected()] == ["mongodb", "api", "prefect-server", "test-runner"]
+    assert [s.name for s in selected()] == ["mongodb", "api", "prefect-server", "test_runner"]
     assert "flows" in [s.name for s in selected(["flows"])]
 
 
