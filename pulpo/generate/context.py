@@ -14,7 +14,7 @@ from typing import Any
 from pydantic.fields import FieldInfo
 
 from pulpo import __version__
-from pulpo.declare.naming import pascal_case, route_path, snake_case
+from pulpo.declare.naming import pascal_case, snake_case
 from pulpo.generate.annotations import (
     Imports,
     constraint_arguments,
@@ -36,6 +36,8 @@ from pulpo.generate.names import (
 from pulpo.generate.output import GENERATED_MARK
 from pulpo.http import query
 from pulpo.validate import DataModel, Operation, ValidProject
+from pulpo.validate.signature import InputField
+from pulpo.validate.types import strip_annotated, strip_optional
 
 # Query filters write dates and times as ISO-only types (pulpo.http.query).
 QUERY_TYPES = {cls: ("pulpo.http.query", name) for cls, name in query.QUERY_TYPES.items()}
@@ -207,7 +209,7 @@ class ExampleContext:
 @dataclass
 class OperationContext:
     name: str
-    path: str
+    path: str  # where the app serves it: /operations/<dotted/name>, or the declared path
     endpoint: str  # the route function's name
     module: str
     function: str
@@ -218,6 +220,18 @@ class OperationContext:
     inputs: list[InputFieldContext]
     output_class: str
     examples: list[ExampleContext] = field(default_factory=list)
+    method: str = "POST"
+    # Where the route reads the input: "body" (JSON), "query" (GET and DELETE: the
+    # query string, as the input class), or "none" (no parameters: no body at all).
+    reads: str = "body"
+    key_parameter: str | None = None  # the function's IdempotencyKey parameter
+    key_variable: str | None = None  # the route's parameter that receives the header
+    key_required: bool = False  # a request without Idempotency-Key is refused (400)
+
+    @property
+    def decorator(self) -> str:
+        """The router's method that declares the route: ``post``, ``get``..."""
+        return self.method.lower()
 
     @property
     def example(self) -> dict[str, Any] | None:
@@ -234,6 +248,13 @@ class OperationContext:
         """The function's keyword arguments, read from the request body."""
         return [item.name for item in self.inputs]
 
+    @property
+    def key_argument(self) -> str | None:
+        """``key=idempotency_key``: the header's value passed on, when the function takes it."""
+        if self.key_parameter is None or self.key_variable is None:
+            return None
+        return f"{self.key_parameter}={self.key_variable}"
+
 
 @dataclass
 class AppContext:
@@ -249,6 +270,14 @@ class AppContext:
     models: list[ModelContext] = field(default_factory=list)
     operations: list[OperationContext] = field(default_factory=list)
     operations_router_imports: list[str] = field(default_factory=list)
+    operations_fastapi_imports: list[str] = field(default_factory=list)  # APIRouter, Body...
+    operations_key_imports: list[str] = field(default_factory=list)  # KEY_REQUIRED, KeyHeader
+    # The generated input classes the operations router reads a body or a query as.
+    routed_input_classes: list[str] = field(default_factory=list)
+    # The project's upstreams as /health names them (``kkt_adapter.upstreams.ofd``), and the
+    # modules that assign them.
+    upstreams: list[str] = field(default_factory=list)
+    upstream_modules: list[str] = field(default_factory=list)
     operations_schema_imports: list[str] = field(default_factory=list)
     operations_schema_names: dict[str, str] = field(default_factory=dict)  # ConfigDict, Field
     operation_modules: list[str] = field(default_factory=list)
@@ -287,6 +316,10 @@ def build_context(project: ValidProject) -> AppContext:
     schemas = Namespace({"flows", "operations"})
     context.models = [_model_context(model, names, routers, schemas) for model in project.models]
     _add_operations(context, project.operations, names)
+    for found in project.upstreams:
+        context.upstreams.append(f"{found.module}.{found.variable}")
+        if found.module not in context.upstream_modules:
+            context.upstream_modules.append(found.module)
     context.flows = build_flows_context(project, context.operations, names)
     context.claimed = frozenset(names.claimed() | routers.claimed())
     return context
@@ -494,6 +527,7 @@ def _add_operations(
     router_imports, schema_imports = Imports(names), Imports(names)
     short_names = [operation.short_name for operation in operations]
     constrained = False  # some parameter has bounds: the schemas module needs Field
+    packages = {operation.module.split(".")[0] for operation in operations}
     for operation in operations:
         unique_short = short_names.count(operation.short_name) == 1
         name = operation.name
@@ -502,24 +536,25 @@ def _add_operations(
             input_class = router_imports.add_type(operation.input_model)
         else:
             input_class = names.claim(base + "Input", key=("operation input", name))
+        reads = _reads(operation)
         inputs = [
-            InputFieldContext(
-                name=item.name,
-                annotation=render_annotation(item.annotation, schema_imports),
-                default=None if item.required else render_literal(item.default, schema_imports),
-                constraints=constraint_arguments(
-                    FieldInfo.from_annotation(item.annotation).metadata
-                ),
-            )
+            _input_field(item, schema_imports, query=reads == "query")
             for item in operation.parameters
         ]
         if any(item.constraints for item in inputs):
             constrained = True
         description = operation.description or f"Run the {name} operation."
+        # The route function's own parameters: the key's may meet nothing it refers to.
+        route = local_scope(names, {"body", "query"}, packages)
         context.operations.append(
             OperationContext(
                 name=name,
-                path=route_path(name),
+                path=operation.path,
+                method=operation.method,
+                reads=reads,
+                key_parameter=operation.key_parameter,
+                key_variable=route.claim("idempotency_key") if operation.key_parameter else None,
+                key_required=operation.key_required,
                 endpoint=names.claim(name.replace(".", "_"), key=("operation", name)),
                 module=operation.module,
                 function=operation.function,
@@ -539,3 +574,50 @@ def _add_operations(
         context.operations_schema_names = class_body_names(schema_imports, *needed)
     context.operations_router_imports = router_imports.lines()
     context.operations_schema_imports = schema_imports.lines()
+    served = context.operations
+    fastapi = ["APIRouter"]
+    if any(item.examples and item.reads == "body" for item in served):
+        fastapi.append("Body")
+    if any(item.reads == "query" for item in served):
+        fastapi.append("Query")
+    context.operations_fastapi_imports = fastapi
+    context.routed_input_classes = [
+        item.input_class for item in served if not item.input_is_user_model and item.reads != "none"
+    ]
+    context.operations_key_imports = [
+        *(["KEY_REQUIRED"] * any(item.key_required and not item.key_parameter for item in served)),
+        *(["KeyHeader"] * any(item.key_parameter for item in served)),
+    ]
+
+
+def _reads(operation: Operation) -> str:
+    """Where the route reads the operation's input: ``body``, ``query`` or ``none``."""
+    if operation.method in ("GET", "DELETE"):
+        return "query" if operation.parameters else "none"
+    if operation.input_model is None and not operation.parameters:
+        return "none"
+    return "body"
+
+
+def _input_field(item: InputField, imports: Imports, *, query: bool) -> InputFieldContext:
+    """A parameter as a field of the operation's input class.
+
+    Read from a query string, dates and times are ISO 8601 only (as the list routes'
+    filters), and an integer without bounds of its own is bounded to BSON's 64 bits:
+    a query is not JSON, which the body's rules (:mod:`pulpo.http.values`) check.
+    """
+    metadata = FieldInfo.from_annotation(item.annotation).metadata
+    constraints = constraint_arguments(metadata)
+    if query and strip_optional(strip_annotated(item.annotation)) is int:
+        if not any(argument.startswith(("ge=", "gt=")) for argument in constraints):
+            constraints.append("ge=-(2**63)")
+        if not any(argument.startswith(("le=", "lt=")) for argument in constraints):
+            constraints.append("le=2**63 - 1")
+    return InputFieldContext(
+        name=item.name,
+        annotation=render_annotation(
+            item.annotation, imports, instead=QUERY_TYPES if query else {}
+        ),
+        default=None if item.required else render_literal(item.default, imports),
+        constraints=constraints,
+    )

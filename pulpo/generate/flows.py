@@ -50,6 +50,9 @@ class TaskContext:
     options: list[str]  # ``retries=2``, ``timeout_seconds=30.0``: only those that were set
     example: dict[str, Any] | None  # the input its deployment runs with when given none
     endpoint: str  # the route function that starts it as a flow
+    # ``key=...``: its IdempotencyKey parameter, given the flow run's id and the operation's
+    # name (stable across the task's retries within one run); None when it takes none.
+    key_argument: str | None = None
 
     @property
     def path(self) -> str:
@@ -86,7 +89,9 @@ class ChildContext:
         """The expression the group flow passes to the child."""
         given = f"body.{self.short_name}"
         if not self.fed:
-            return given
+            # An optional child that nothing feeds takes no required input: left out, its
+            # input is the empty one.
+            return f"{given} or {self.input_class}()" if self.optional else given
         values = ", ".join(f"{value.parameter}={value.source}" for value in self.fed)
         return f"fill({self.input_class}, {given}, {values})"
 
@@ -280,6 +285,11 @@ def _task(operation: "OperationContext", spec: OperationSpec, names: Namespace) 
         options=options,
         example=operation.example,
         endpoint=_endpoint(operation.name, names),
+        key_argument=(
+            f'{operation.key_parameter}=f"{{flow_run.get_id()}} {operation.name}"'
+            if operation.key_parameter
+            else None
+        ),
     )
 
 

@@ -48,7 +48,7 @@ TEMPLATE_NAMES = frozenset(
         # app.py
         "APIRoute", "AsyncIterator", "BaseModel", "DATAMODELS", "DatabaseUnavailable",
         "FastAPI", "FastAPIOffline", "INDEX_RETRY_SECONDS", "Settings", "app", "app_settings",
-        "asynccontextmanager", "asyncio", "connection", "create_app",
+        "asynccontextmanager", "asyncio", "close_all", "connection", "create_app",
         "create_indexes_when_reachable", "get_settings", "http", "install_error_handlers",
         "lifespan", "logger", "logging", "operation_id",
         # the routers and schemas packages: the modules every app has
@@ -58,11 +58,11 @@ TEMPLATE_NAMES = frozenset(
         # errors.py
         "DomainError", "ErrorResponse", "HTTP_METHODS", "JSONResponse", "Match", "Mount",
         "Request", "Responses", "UNAVAILABLE", "ValidationError", "allowed_methods",
-        "bounded_errors", "bounded_text", "http_exception_handler",
+        "UpstreamUnavailable", "bounded_errors", "bounded_text", "http_exception_handler", "math",
         # flows.py
         "EXAMPLES", "FLOWS", "Flow", "NO_CACHE", "RunnerDeployment", "UsageError",
-        "bind_database", "concurrently", "create_indexes", "fill", "flow", "main", "schedule",
-        "scheduled", "serve", "step", "store_result", "task",
+        "bind_database", "concurrently", "create_indexes", "fill", "flow", "flow_run", "main",
+        "schedule", "scheduled", "serve", "step", "store_result", "task",
         # routers/<collection>.py
         "APIRouter", "AUTHORIZED", "CONFLICT", "HTTPException", "JSONRoute", "NOT_FOUND", "Query",
         "Response", "TOTAL_COUNT", "not_found", "router", "sort_order", "status",
@@ -71,9 +71,9 @@ TEMPLATE_NAMES = frozenset(
         "RETRY_STATUSES", "RUN_ERRORS", "checked", "flow_results", "httpx", "prefect_api",
         "read_flow_run", "send", "start_flow_run", "uuid",
         # routers/health.py
-        "Health",
+        "Health", "UPSTREAMS", "UpstreamHealth", "breakers",
         # routers/operations.py
-        "Body", "ERRORS",
+        "Body", "ERRORS", "KEY_REQUIRED", "KeyHeader",
         # schemas/<model>.py
         "read_leniently",
         # settings.py
@@ -115,6 +115,7 @@ def imported_packages(project: ValidProject) -> set[str]:
     """The names ``import pokemon.management`` and its like bind: the top-level packages."""
     modules = [model.module for model in project.models]
     modules += [operation.module for operation in project.operations]
+    modules += [found.module for found in project.upstreams]  # routers/health.py imports them
     # flows.py also imports the modules that assign the settings of schedules.
     scheduled = [operation.spec.schedule for operation in project.operations]
     modules += [found.module for found in project.settings if found.setting in scheduled]

@@ -23,16 +23,22 @@ After the IETF draft "The Idempotency-Key HTTP Header Field"
 
 Concurrent requests with one key are decided by MongoDB: the key is the stored
 document's ``_id``, so exactly one of them inserts it and runs.
+
+A route may require the header (``@operation(idempotency="required")``, or an
+:data:`pulpo.IdempotencyKey` parameter): it depends on :func:`idempotency_key`, which
+gives the route the key, declares the header required in the OpenAPI, and makes
+:class:`~pulpo.http.routes.JSONRoute` answer 400 to a request without one, before
+its body is read.
 """
 
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from bson import Binary
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Header
 from pymongo.errors import DuplicateKeyError, PyMongoError
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,6 +54,8 @@ COLLECTION = "pulpo_idempotency_keys"
 MAX_KEY_LENGTH = 255
 DEFAULT_TTL_SECONDS = 24 * 60 * 60
 METHODS = frozenset({"POST"})
+MISSING_KEY = f"{HEADER} header is required"
+"""The ``detail`` of the 400 a route that requires a key answers to a request without one."""
 _HEADER = HEADER.lower().encode()
 _NOT_KEPT = frozenset({b"date", b"server", b"content-length"})
 
@@ -185,6 +193,23 @@ def parse_key(raw: bytes) -> str | None:
     return text
 
 
+def idempotency_key(key: Annotated[str, Header(alias=HEADER)]) -> str:
+    """The request's ``Idempotency-Key`` as the client chose it (quotes removed).
+
+    A dependency of the routes that require the header: the key reached the route
+    valid (the middleware answers 422 otherwise) and, when it is missing, the route
+    answered 400 already (:class:`~pulpo.http.routes.JSONRoute`).
+    """
+    return parse_key(key.encode("latin-1")) or key
+
+
+KeyHeader = Annotated[str, Depends(idempotency_key)]
+"""A route parameter that receives the required ``Idempotency-Key``."""
+
+KEY_REQUIRED = Depends(idempotency_key)
+"""``dependencies=[KEY_REQUIRED]``: the route requires the header and ignores its value."""
+
+
 def owned_key(scope: Scope, key: str) -> str:
     """The stored ``_id`` of ``key``: the key itself for an anonymous request; with access
     control on, the key within its principal's (``"api-key:importer <key>"``).
@@ -271,7 +296,11 @@ def document_idempotency(app: FastAPI) -> None:
 
 
 def with_idempotency(openapi: dict[str, Any]) -> dict[str, Any]:
-    """``openapi`` with the ``Idempotency-Key`` header on every POST (changed in place)."""
+    """``openapi`` with the ``Idempotency-Key`` header on every POST (changed in place).
+
+    A route that requires the header declares it already (:func:`idempotency_key`):
+    it keeps ``required: true`` and gets the same description and schema.
+    """
     parameter = {
         "name": HEADER,
         "in": "header",
@@ -293,7 +322,16 @@ def with_idempotency(openapi: dict[str, Any]) -> dict[str, Any]:
         operation = item.get("post")
         if operation is None:
             continue
-        operation.setdefault("parameters", []).append(dict(parameter))
+        parameters = operation.setdefault("parameters", [])
+        declared = [
+            item
+            for item in parameters
+            if item.get("in") == "header" and str(item.get("name", "")).lower() == HEADER.lower()
+        ]
+        if declared:
+            declared[0].update({**parameter, "required": declared[0].get("required", False)})
+        else:
+            parameters.append(dict(parameter))
         responses = operation.setdefault("responses", {})
         for status, description in (
             ("409", "A request with this Idempotency-Key is still being processed."),

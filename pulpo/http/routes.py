@@ -3,9 +3,13 @@
 The routers of a generated app are ``APIRouter(..., route_class=JSONRoute)``. Before
 FastAPI validates anything, a :class:`JSONRoute`
 
-1. refuses a query string that is not UTF-8 once percent-decoded (422);
+1. refuses a query string that is not UTF-8 once percent-decoded (422), and, on a
+   route that requires an ``Idempotency-Key`` (:func:`pulpo.http.idempotency.idempotency_key`),
+   a request without one (400), before its body is read;
 2. on a route that takes a body, refuses one that is not JSON: ``Content-Type`` must
-   be ``application/json`` or ``application/*+json`` (415);
+   be ``application/json`` or ``application/*+json`` (415), or curl's default
+   ``application/x-www-form-urlencoded`` when the bytes are a JSON object or array
+   (see :func:`reads_as_json`);
 3. parses the body once, strictly (pydantic's parser: no ``NaN`` or ``Infinity``, no
    lone surrogate, no invalid UTF-8, at most 200 levels deep) and checks it against
    the rules of :mod:`pulpo.http.values` (422 listing what breaks them);
@@ -22,12 +26,15 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import HTTPException, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails, from_json
 from starlette.requests import ClientDisconnect
+from starlette.types import Message
 
+from pulpo.http.idempotency import HEADER, MISSING_KEY
 from pulpo.http.settings import limits_of
 from pulpo.http.values import json_errors, query_errors
 
@@ -46,6 +53,13 @@ BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     },
 }
 
+KEY_ERROR: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": f"No {HEADER} header: this route requires one.",
+        "content": {"application/json": {"schema": ERROR_SCHEMA}},
+    }
+}
+
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
@@ -57,6 +71,8 @@ class JSONRoute(APIRoute):
         self.declared_lengths = (0, 0)
         # The whole body is one model (not several parameters FastAPI embeds in an object).
         self.body_adapter: TypeAdapter[Any] | None = None
+        if requires_header(self.dependant, HEADER):
+            self.responses = {**KEY_ERROR, **self.responses}
         if self.body_field is not None:
             self.responses = {**BODY_ERRORS, **self.responses}
             annotation = self.body_field.field_info.annotation
@@ -67,11 +83,14 @@ class JSONRoute(APIRoute):
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
         reads_body = self.body_field is not None
+        requires_key = requires_header(self.dependant, HEADER)  # (called by __init__)
 
         async def read_strictly(request: Request) -> Response:
             errors = query_errors(request.scope.get("query_string", b""))
             if errors:
                 raise RequestValidationError(errors)
+            if requires_key and HEADER not in request.headers:
+                raise HTTPException(400, MISSING_KEY)
             if reads_body:
                 request = await self._parsed(request)
             return await handler(request)
@@ -87,9 +106,11 @@ class JSONRoute(APIRoute):
         if not body:
             return strict  # FastAPI says what is missing
         content_type = request.headers.get("content-type")
-        if not is_json(content_type):
+        if not reads_as_json(content_type, body):
             sent = f"not {content_type!r}" if content_type else "no Content-Type was sent"
             raise HTTPException(415, f"Send the body as JSON (application/json); {sent[:80]}")
+        if not is_json(content_type):  # JSON sent as curl's form: FastAPI reads JSON types only
+            strict = labelled_json(strict, body)
         try:
             value = from_json(body, allow_inf_nan=False)
         except ValueError as error:
@@ -178,6 +199,56 @@ def is_json(content_type: str | None) -> bool:
         return False
     subtype = message.get_content_subtype()
     return subtype == "json" or subtype.endswith("+json")
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def reads_as_json(content_type: str | None, body: bytes) -> bool:
+    """Whether a body with this ``Content-Type`` is read as JSON.
+
+    A JSON ``Content-Type``, or curl's default: ``curl -d '{"a": 1}' URL`` (and ``-d
+    @file.json``) sends ``application/x-www-form-urlencoded`` unless told otherwise,
+    and the documents this API serves post JSON that way. Bytes that start (after
+    whitespace) with ``{`` or ``[`` are no form anyone meant (a form is
+    ``name=value&...``), so they are read as the JSON they are, and a real form stays
+    415. The JSON is then parsed as strictly as any other.
+    """
+    if is_json(content_type):
+        return True
+    if not content_type:
+        return False
+    message = email.message.Message()
+    message["content-type"] = content_type
+    return message.get_content_type() == FORM and body.lstrip()[:1] in (b"{", b"[")
+
+
+def labelled_json(request: ParsedRequest, body: bytes) -> ParsedRequest:
+    """``request``, whose ``body`` was read, as if sent with ``Content-Type: application/json``."""
+    headers = [(name, value) for name, value in request.scope["headers"] if name != b"content-type"]
+    scope = {**request.scope, "headers": [*headers, (b"content-type", b"application/json")]}
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await request.receive()
+
+    return ParsedRequest(scope, receive)
+
+
+def requires_header(dependant: Dependant, name: str) -> bool:
+    """Whether the route (or a dependency of it) requires the header ``name``."""
+    pending = [dependant]
+    while pending:
+        node = pending.pop()
+        for param in node.header_params:
+            if param.alias.lower() == name.lower() and param.field_info.is_required():
+                return True
+        pending.extend(node.dependencies)
+    return False
 
 
 def declared_lengths(annotation: Any) -> tuple[int, int]:

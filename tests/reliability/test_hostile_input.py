@@ -314,6 +314,25 @@ def test_a_body_that_is_not_json_is_415(api: httpx.Client, send: dict[str, Any])
     assert "JSON" in response.json()["detail"]
 
 
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def test_json_sent_as_curls_default_form_type_is_read_as_json(api: httpx.Client) -> None:
+    """``curl -d '{...}'`` without ``-H 'Content-Type: application/json'``: read as JSON,
+    and as strictly (a bad body is still a 422, a form that is a form still a 415)."""
+    created = api.post("/pokemons", content=b' {"name": "Mew", "element": "Psychic"}', headers=FORM)
+    assert created.status_code == 201, created.text
+    assert created.json()["name"] == "Mew"
+    wrong = api.post(
+        "/pokemons", content=b'{"name": "Mew", "element": "Psychic", "level": true}', headers=FORM
+    )
+    assert wrong.status_code == 422, wrong.text
+    broken = api.post("/pokemons", content=b'{"name": "Mew", NaN}', headers=FORM)
+    assert broken.status_code == 422, broken.text
+    form = api.post("/pokemons", content=b"name=Mew&element=Psychic", headers=FORM)
+    assert form.status_code == 415, form.text
+
+
 def test_a_large_invalid_body_gets_a_short_422(api: httpx.Client) -> None:
     # Within every limit, invalid twice: FastAPI would echo it whole, twice.
     body = json.dumps({"colour": ["x" * 60_000] * 16})
