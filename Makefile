@@ -61,7 +61,8 @@ docker-engine: setup
 	bash scripts/install_docker.sh
 
 test-docker: docker-engine
-	bash scripts/run_docker_tests.sh
+	bash scripts/run_docker_tests.sh --example pokemon
+	bash scripts/run_docker_tests.sh --example receipts
 
 test-all: lint test-unit test-cli test-generation test-integration test-docker test-e2e test-reliability
 

@@ -1,11 +1,18 @@
-"""The ``docker_stack`` fixture: the Pokemon example's generated Docker stack, really running.
+"""The ``docker_stack`` fixture: an example's generated Docker stack, really running.
 
 Loaded from ``tests/conftest.py`` (``pytest_plugins``), so ``tests/docker`` and the
-Docker pipeline test in ``tests/e2e`` share one stack per session:
+Docker pipeline test in ``tests/e2e`` share one stack per session. The example is
+``examples/pokemon`` unless ``PULPO_DOCKER_EXAMPLE`` names another; an example's own
+Docker tests get its stack from :func:`example_stack` (``with example_stack("receipts")
+as running:``), whose :class:`RunningStack` gives each published service's URL
+(``running.service_url("mock_ofd")``):
 
-* the example is copied to ``$TMPDIR/pulpo-docker-tests/pokemon`` and brought up
-  with ``docker-compose.test.yml`` (its own database, short timeouts), as the
-  Compose project ``pulpo-dockertest`` on free loopback ports;
+* the example is copied to ``$TMPDIR/pulpo-docker-tests/<example>`` and brought up
+  with ``docker-compose.test.yml`` (its own database, .env.test, the mocks, the
+  test_runner), as the Compose project ``pulpo-dockertest`` (``pulpo-dockertest-<example>``
+  for another example) on free loopback ports, or on the example's own ports when
+  ``PULPO_DOCKER_DEFAULT_PORTS=1`` and they are free (``run_docker_tests.sh --keep-up``:
+  the design document's curl commands then work as written);
 * images are built offline (local stand-ins) when no registry is reachable
   (one DNS lookup), or when ``PULPO_OFFLINE=1``; ``PULPO_DOCKER_BUILD=1`` rebuilds;
 * at the end the stack goes ``down -v``, unless ``PULPO_KEEP_UP=1``: then it keeps
@@ -40,7 +47,7 @@ import pytest
 
 from pulpo.discover import discover
 from pulpo.generate import compile_project
-from pulpo.run.processes import free_port
+from pulpo.run.processes import free_port, port_free
 from pulpo.stack.compose import Stack, offline_requested
 from pulpo.stack.engine import compose_command, docker_client, registry_reachable
 from pulpo.stack.errors import EngineUnavailable
@@ -55,8 +62,15 @@ if TYPE_CHECKING:
     from docker.models.containers import Container
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "pokemon"
+EXAMPLES = ROOT / "examples"
+EXAMPLE = EXAMPLES / "pokemon"
+EXAMPLE_VARIABLE = "PULPO_DOCKER_EXAMPLE"
 COMPOSE_PROJECT = os.environ.get("PULPO_DOCKER_TEST_PROJECT", "pulpo-dockertest")
+
+
+def compose_project(example: str) -> str:
+    """The Compose project of an example's test stack: ``pulpo-dockertest[-<example>]``."""
+    return COMPOSE_PROJECT if example == "pokemon" else f"{COMPOSE_PROJECT}-{example}"
 
 
 @dataclass
@@ -70,6 +84,26 @@ class RunningStack:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.stack.variables['PULPO_API_PORT']}"
+
+    @property
+    def api_service(self) -> str:
+        """The API's Compose service name (``[tool.pulpo] api_service``)."""
+        return self.stack.api_service
+
+    def service_url(self, service: str, scheme: str = "http") -> str:
+        """Where a service's published port is reached from the host: ``http://127.0.0.1:N``."""
+        for port in published_ports(self.stack.services()):
+            if port.service == service:
+                return f"{scheme}://127.0.0.1:{self.stack.variables[port.variable]}"
+        raise KeyError(f"{service} publishes no port")
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Every published service's URL, by service name."""
+        return {
+            port.service: f"http://127.0.0.1:{self.stack.variables[port.variable]}"
+            for port in published_ports(self.stack.services())
+        }
 
     @property
     def prefect_url(self) -> str:
@@ -124,7 +158,16 @@ def _engine_or_skip() -> "DockerClient":
     return client
 
 
-def sync_example(project: Path) -> None:
+def _copied(example: Path) -> list[str]:
+    """What a copy of the example holds: its packages (``[tool.pulpo] packages``) and tests."""
+    from pulpo.discover import load_config
+
+    config, _ = load_config(example)
+    tops = dict.fromkeys(package.split(".")[0] for package in config.packages)
+    return [name for name in [*tops, "tests"] if (example / name).is_dir()]
+
+
+def sync_example(project: Path, example: Path = EXAMPLE) -> None:
     """Make ``project`` a copy of the example, writing only the files that differ.
 
     A dev-mode stack watches the project: rewriting unchanged files would restart it.
@@ -135,18 +178,20 @@ def sync_example(project: Path) -> None:
         if not (os.path.exists(target) and filecmp.cmp(source, target, shallow=False)):
             shutil.copyfile(source, target)
 
-    ignore = shutil.ignore_patterns("__pycache__")
-    shutil.copytree(
-        EXAMPLE / "pokemon",
-        project / "pokemon",
-        ignore=ignore,
-        copy_function=copy_if_changed,
-        dirs_exist_ok=True,
-    )
-    for path in sorted((project / "pokemon").rglob("*.py"), reverse=True):
-        if "__pycache__" not in path.parts and not (EXAMPLE / path.relative_to(project)).exists():
-            path.unlink()  # gone from the example
-    copy_if_changed(str(EXAMPLE / "pyproject.toml"), str(project / "pyproject.toml"))
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache")
+    for name in _copied(example):
+        shutil.copytree(
+            example / name,
+            project / name,
+            ignore=ignore,
+            copy_function=copy_if_changed,
+            dirs_exist_ok=True,
+        )
+        for path in sorted((project / name).rglob("*"), reverse=True):
+            gone = not (example / path.relative_to(project)).exists()
+            if path.is_file() and "__pycache__" not in path.parts and gone:
+                path.unlink()  # gone from the example
+    copy_if_changed(str(example / "pyproject.toml"), str(project / "pyproject.toml"))
 
 
 def offline_mode() -> bool:
@@ -178,7 +223,7 @@ def terminal_lines(request: pytest.FixtureRequest) -> Lines:
 
 def _source_digest(project: Path) -> str:
     """What the API and flows containers run in dev mode: the domain and the generated code."""
-    return content_tag(project, ["pokemon", "generated", "pyproject.toml"])
+    return content_tag(project, [*_copied(project), "generated", "pyproject.toml"])
 
 
 @contextlib.contextmanager
@@ -222,7 +267,8 @@ def _restart_if_stale(running: "RunningStack", since: float, lines: Lines) -> No
     from datetime import datetime
 
     stale = []
-    for service in ("api", "flows") if running.has_flows else ("api",):
+    api = running.api_service
+    for service in (api, "flows") if running.has_flows else (api,):
         started = running.container(service).attrs["State"]["StartedAt"]
         if datetime.fromisoformat(started[:26].rstrip("Z") + "+00:00").timestamp() < since:
             stale.append(service)
@@ -233,8 +279,10 @@ def _restart_if_stale(running: "RunningStack", since: float, lines: Lines) -> No
 
 
 def _ports(client: "DockerClient", stack: Stack) -> dict[str, str]:
-    """The running stack's ports (a kept-up stack keeps them); else free ones."""
+    """The running stack's ports (a kept-up stack keeps them); else the stack's own ports
+    when ``PULPO_DOCKER_DEFAULT_PORTS=1`` and they are free; else free ones."""
     ports: dict[str, str] = {}
+    own = os.environ.get("PULPO_DOCKER_DEFAULT_PORTS") == "1"
     for port in published_ports(stack.services()):
         if os.environ.get(port.variable):
             ports[port.variable] = os.environ[port.variable]
@@ -243,26 +291,38 @@ def _ports(client: "DockerClient", stack: Stack) -> dict[str, str]:
             bindings = (container.ports or {}).get(f"{port.container_port}/tcp") or []
             if bindings:
                 ports[port.variable] = bindings[0]["HostPort"]
+        default = int(stack.setting(port.variable, str(port.default)))
+        if own and port.variable not in ports and port_free("127.0.0.1", default):
+            ports[port.variable] = str(default)
         ports.setdefault(port.variable, str(free_port()))
     return ports
 
 
-@pytest.fixture(scope="session")
-def docker_stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+@contextlib.contextmanager
+def example_stack(
+    example: str = "pokemon",
+    *,
+    lines: Lines | None = None,
+    failed: Callable[[], bool] = lambda: False,
+    tmp: Path | None = None,
 ) -> Iterator[RunningStack]:
-    """The Pokemon stack, built and healthy; ``down -v`` at the end unless PULPO_KEEP_UP=1."""
+    """``examples/<example>``'s test stack, built and healthy; ``down -v`` at the end unless
+    PULPO_KEEP_UP=1. ``failed()`` says, at the end, whether to report every service's state."""
     client = _engine_or_skip()
-    lines = terminal_lines(request)
+    lines = lines or Lines()
+    source = EXAMPLES / example
+    if not (source / "pyproject.toml").is_file():
+        pytest.fail(f"{EXAMPLE_VARIABLE}={example}: no example at {source}", pytrace=False)
+    name = compose_project(example)
     offline = offline_mode()
     keep_up = os.environ.get("PULPO_KEEP_UP") == "1"
     dev = os.environ.get("PULPO_DOCKER_DEV", "1" if keep_up else "0") == "1"
     # The example's copy, where a kept-up stack finds it again next session.
-    project = Path(tempfile.gettempdir()) / "pulpo-docker-tests" / "pokemon"
+    project = Path(tempfile.gettempdir()) / "pulpo-docker-tests" / example
     before = _source_digest(project) if (project / "generated").is_dir() else ""
-    sync_example(project)
+    sync_example(project, source)
     compile_project(validate(discover(project)))  # compile, then up: as `pulpo up` does
-    stack = Stack.load(project, offline=offline, test=True, dev=dev, project_name=COMPOSE_PROJECT)
+    stack = Stack.load(project, offline=offline, test=True, dev=dev, project_name=name)
     stack.variables.update(_ports(client, stack))
     stack.variables["PULPO_BIND_ADDRESS"] = "127.0.0.1"
     started, started_at = time.monotonic(), time.time()
@@ -276,17 +336,33 @@ def docker_stack(
             down(stack, volumes=True)
         raise
     mode = " (dev mode)" if dev else ""
-    lines.say(f"stack {COMPOSE_PROJECT}{mode} ready in {seconds(time.monotonic() - started)}")
+    lines.say(f"stack {name}{mode} ready in {seconds(time.monotonic() - started)}")
+    scratch = Path(tempfile.mkdtemp(prefix="pulpo-wheel-", dir=tmp))
     # `pulpo up` in a test then keeps the session's mode.
-    with _pulpo_as_built(project, tmp_path_factory.mktemp("wheel")), _setting("PULPO_DEV", dev):
+    with _pulpo_as_built(project, scratch), _setting("PULPO_DEV", dev):
         yield running
-    if request.session.testsfailed:
+    shutil.rmtree(scratch, ignore_errors=True)
+    if failed():
         report(running, lines.say)
     if keep_up:
         if not os.environ.get("PULPO_DOCKER_RUNNER"):  # the runner script says it itself
-            lines.say(f"PULPO_KEEP_UP=1: {COMPOSE_PROJECT} keeps running ({running.api_url})")
+            lines.say(f"PULPO_KEEP_UP=1: {name} keeps running ({running.api_url})")
     else:
         down(stack, volumes=True)
+
+
+@pytest.fixture(scope="session")
+def docker_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningStack]:
+    """The stack of the example PULPO_DOCKER_EXAMPLE names (default: pokemon)."""
+    with example_stack(
+        os.environ.get(EXAMPLE_VARIABLE, "pokemon"),
+        lines=terminal_lines(request),
+        failed=lambda: bool(request.session.testsfailed),
+        tmp=tmp_path_factory.mktemp("wheel"),
+    ) as running:
+        yield running
 
 
 def report(running: RunningStack, announce: Callable[[str], None]) -> None:
