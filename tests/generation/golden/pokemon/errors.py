@@ -7,12 +7,13 @@ so the OpenAPI schema lists every status a client may see.
 """
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
-from pulpo.errors import DatabaseUnavailable, DomainError
+from pulpo.errors import DatabaseUnavailable, DomainError, UpstreamUnavailable
 from pulpo.http.errors import bounded_errors, bounded_text
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
@@ -66,6 +67,18 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=error.status_code,
             content={"detail": bounded_text(error.detail)},
+        )
+
+    @app.exception_handler(UpstreamUnavailable)
+    async def upstream_unavailable(
+        request: Request, error: UpstreamUnavailable
+    ) -> JSONResponse:
+        # Retry-After: when the upstream's circuit breaker lets a call through again.
+        seconds = max(1, math.ceil(error.retry_after or 1))
+        return JSONResponse(
+            status_code=503,
+            content={"detail": bounded_text(error.detail)},
+            headers={"Retry-After": str(seconds)},
         )
 
     @app.exception_handler(DatabaseUnavailable)

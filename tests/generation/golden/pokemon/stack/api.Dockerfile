@@ -3,7 +3,7 @@
 #
 # The Pokemon API image; build context: the project root. Targets:
 #   runtime  uvicorn serving generated.app on port 8000, as the unprivileged user "pulpo"
-#   test     runtime plus pytest: the test-runner service of docker-compose.test.yml
+#   test     runtime plus pytest: the test_runner of docker-compose.test.yml
 #
 # Online (the default), Python comes from python:3.11-slim and packages from PyPI.
 # Offline (`pulpo up --offline`), PYTHON_IMAGE is a local Debian image, WHEELHOUSE_IMAGE
@@ -48,4 +48,5 @@ COPY --from=wheelhouse /wheelhouse /wheelhouse
 COPY generated/stack/test-requirements.txt /tmp/test-requirements.txt
 RUN PIP_NO_CACHE_DIR=1 pip install ${PIP_OPTIONS} -r /tmp/test-requirements.txt
 USER pulpo
-CMD ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "generated/stack/smoke_tests.py"]
+# Stays up: tests run with `docker compose exec test_runner pytest ...`.
+CMD ["sh", "-c", "trap 'exit 0' TERM INT; sleep infinity & wait"]
