@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pulpo.declare.upstreams import MockRoute
+from pulpo.errors import UsageError
 from pulpo.mock import template
 from pulpo.mock.spec import MockSpec
 
@@ -29,8 +30,8 @@ MAX_FAILURE_COUNT = 1_000_000_000
 CONFIG_FIELDS = ("permanent_failure", "failure_count", "latency_ms", "status")
 
 
-class ConfigError(ValueError):
-    """A ``POST <control>/config`` body that cannot be applied; the message is one line."""
+class ConfigError(UsageError):
+    """A ``POST <control>/config`` body that cannot be applied; the message is one line (422)."""
 
 
 @dataclass
