@@ -12,8 +12,10 @@ PREFECT_IMAGE = f"prefecthq/prefect:{PREFECT_VERSION}-python3.11"
 # Prefect 3.8.8's server answers 422 on its work-pool and worker routes (`prefect
 # work-pool ls`, `.deploy()`, the UI's work-pools page) with FastAPI 0.151 and later;
 # 0.150 works. Wherever Prefect runs (its server, the flows image) FastAPI is held below
-# 0.151; the API image does not install Prefect and keeps its own pins.
-PREFECT_REQUIREMENTS = (f"prefect=={PREFECT_VERSION}", "fastapi<0.151")
+# 0.151; the API image does not install Prefect and keeps its own pins. With SQLAlchemy
+# 2.1 its server's scheduler fails to insert a scheduled deployment's runs ("Can't
+# evaluate bulk DML statement"), so no schedule would ever fire: it is held below 2.1.
+PREFECT_REQUIREMENTS = (f"prefect=={PREFECT_VERSION}", "fastapi<0.151", "sqlalchemy<2.1")
 REDIS_IMAGE = "redis:7-alpine"
 # What the project's images install to talk to Redis when the stack has it.
 REDIS_REQUIREMENTS = ("redis>=5",)
