@@ -81,6 +81,20 @@ def test_example_4_debugging(fresh: KKT, receipts_stack: Any, database: Any) -> 
     assert [item["_id"] for item in listed.json()] == [created["receipt_id"]]
 
 
+def test_services_failure_modes_set_from_inside_the_mock(fresh: KKT, receipts_stack: Any) -> None:
+    # The document's Services section, as written: curl run inside the mock's container.
+    run = receipts_stack.compose(
+        "exec", "-T", "mock_ofd",
+        "curl", "-sf", "-X", "POST", "http://localhost:9000/ofd/v1/_test/config",
+        "-d", '{"permanent_failure": true}',
+        check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert fresh.ofd_health()["permanent_failure"] is True
+    fresh.ofd_config(failure_count=5, permanent_failure=False)  # requests.post(..., json=...)
+    assert fresh.ofd_health()["failure_count"] == 5
+
+
 # --- the OFD failing --------------------------------------------------------------------------
 
 
