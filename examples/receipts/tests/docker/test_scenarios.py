@@ -208,6 +208,43 @@ def test_concurrent_syncs_send_no_receipt_twice(fresh: KKT) -> None:
     assert sorted(accepted_keys(fresh.ofd_received())) == sorted(keys)
 
 
+def test_two_adapter_replicas_syncing_at_once_send_no_receipt_twice(
+    fresh: KKT, receipts_stack: Any
+) -> None:
+    fresh.ofd_config(permanent_failure=True)  # buffer them all first
+    keys = [fresh.create_receipt()["idempotency_key"] for _ in range(30)]
+    fresh.ofd_reset()
+    # A second adapter container on the stack's network, as a scaled-out deployment runs
+    # it (no port of its own on the host: it is reached from inside).
+    replica = f"{receipts_stack.stack.compose_name}-{ADAPTER}-replica"
+    receipts_stack.compose("run", "-d", "--no-deps", "--name", replica, ADAPTER)
+    try:
+        container = receipts_stack.client.containers.get(replica)
+        wait_until(
+            lambda: container.exec_run(["python", "-c", _GET_HEALTH]).exit_code,
+            lambda code: code == 0,
+            timeout=180,
+            what="the second replica serving",
+        )
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            in_replica = pool.submit(container.exec_run, ["python", "-c", _POST_SYNC])
+            fresh.sync()  # the first replica, at the same time
+            outcome = in_replica.result(timeout=300)
+        assert outcome.exit_code == 0, outcome.output.decode(errors="replace")
+        fresh.drain()
+    finally:
+        receipts_stack.client.containers.get(replica).remove(force=True)
+    assert fresh.ofd_health()["call_count"] == 30  # not one send more
+    assert sorted(accepted_keys(fresh.ofd_received())) == sorted(keys)
+
+
+_GET_HEALTH = "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/health', timeout=3)"
+_POST_SYNC = (
+    "import urllib.request as u; "
+    "u.urlopen(u.Request('http://127.0.0.1:8000/v1/kkt/buffer/sync', method='POST'), timeout=240)"
+)
+
+
 def test_the_adapter_killed_mid_sync_loses_and_doubles_nothing(
     fresh: KKT, receipts_stack: Any
 ) -> None:
