@@ -248,14 +248,23 @@ def _forget_old_tags(client: "DockerClient", current: str) -> None:
     """Untag the repository's older content tags of the same mode, so rebuilds do not pile up.
 
     A dev image and a self-contained one live side by side, so switching modes
-    rebuilds nothing. An image still used by a container keeps its tag (Docker
-    refuses); the next build tries again.
+    rebuilds nothing. An image a container uses (another stack's, say: stand-ins
+    and the mock image are shared by every project) keeps its tags, so that stack
+    can still recreate its containers; the next build tries again. Docker alone
+    would not protect it: an image with a second tag (``latest``) is untagged
+    even while in use.
     """
     from docker.errors import APIError
 
     repository, version = current.rsplit(":", 1)
     dev = version.startswith(DEV_TAG)
+    in_use = {
+        container.attrs.get("ImageID") or container.attrs.get("Image")
+        for container in client.containers.list(all=True)
+    }
     for image in client.images.list(name=repository):
+        if image.id in in_use:
+            continue
         for tag in image.tags:
             name, other = tag.rsplit(":", 1)
             if name != repository or other in (version, "latest"):
