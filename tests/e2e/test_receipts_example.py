@@ -247,10 +247,15 @@ def test_a_receipt_without_idempotency_key_is_400_and_stores_nothing(start_adapt
 
 def test_an_invalid_receipt_is_422_naming_the_field(start_adapter: Start) -> None:
     kkt = start_adapter()
-    response = kkt.post_receipt({"pos_id": "POS-001", "items": [], "total": 1, "payment": {}})
+    line = {"name": "Lens", "quantity": 0, "price": 1}  # nothing sold: not a line
+    response = kkt.post_receipt({"pos_id": "POS-001", "items": [line], "total": 1})
     assert response.status_code == 422, response.text
     assert "items" in response.text
+    assert kkt.post_receipt({"total": 1}).status_code == 422  # no pos_id
     assert kkt.status()["total"] == 0
+    minimal = kkt.post_receipt({"pos_id": "POS-001"})  # all the document shows of one
+    assert minimal.status_code == 200, minimal.text
+    assert kkt.status()["total"] == 1
 
 
 def test_the_same_key_twice_is_stored_and_forwarded_once(

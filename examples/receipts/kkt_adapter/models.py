@@ -49,16 +49,18 @@ class Payment(BaseModel):
 class ReceiptPayload(BaseModel):
     """A fiscal receipt as the till sends it: ``{"pos_id": "POS-001", "items": [...], ...}``.
 
-    The fields the adapter reads are typed; any other field the till adds (cashier,
-    shift, ...) is kept as sent and forwarded to the OFD with the rest.
+    Only ``pos_id`` is required: the design document promises nothing more of a receipt,
+    and the OFD, not the adapter, is the judge of its fiscal content. The usual fields
+    are typed where given (a negative total or an empty item name is a 422); any other
+    field the till adds (cashier, shift, ...) is kept as sent and forwarded to the OFD.
     """
 
     model_config = ConfigDict(extra="allow")
 
     pos_id: str = Field(min_length=1, description="The point of sale that printed it: 'POS-001'.")
-    items: list[ReceiptItem] = Field(min_length=1, description="The lines of the receipt.")
-    total: Money = Field(ge=0, description="The receipt's total.")
-    payment: Payment = Field(description="How it was paid.")
+    items: list[ReceiptItem] = Field(default_factory=list, description="The receipt's lines.")
+    total: Money | None = Field(default=None, ge=0, description="The receipt's total.")
+    payment: Payment | None = Field(default=None, description="How it was paid.")
 
 
 def _now() -> datetime:
