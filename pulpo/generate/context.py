@@ -4,6 +4,8 @@ Templates stay free of logic; everything they print (names, annotations,
 imports, route paths) is decided here, from a validated project.
 """
 
+import datetime
+import decimal
 import enum
 import math
 import sys
@@ -45,6 +47,21 @@ QUERY_TYPES = {cls: ("pulpo.http.query", name) for cls, name in query.QUERY_TYPE
 # Query parameters of the list route; a model field of the same name cannot be a filter.
 LIST_PARAMETERS = ("limit", "skip", "sort")
 
+# Types whose values have an order: their filters take gt, gte, lt and lte too.
+ORDERED = (int, float, str, datetime.date, decimal.Decimal)  # datetime is a date
+
+# Most sort keys one request may give (``sort=-level,name``).
+MOST_SORT_KEYS = 5
+
+
+@dataclass
+class OperatorFilter:
+    """One operator parameter of a list route: ``level__gte: int | None = Field(...)``."""
+
+    name: str
+    annotation: str
+    description: str
+
 
 @dataclass
 class FieldContext:
@@ -52,6 +69,8 @@ class FieldContext:
     description: str | None
     filter_annotation: str | None
     sortable: bool
+    # The ``field__operator`` parameters of the list route (pulpo.data.query.OPERATORS).
+    operators: list[OperatorFilter] = field(default_factory=list)
     # The field in the read schema: its type there, and the source of its default. A field
     # with a default written as a constant keeps both; any other is ``T | None = None``.
     read_type: str = ""
@@ -111,13 +130,14 @@ class ModelContext:
     update_class: str | None
     read_class: str
     query_class: str | None
-    sort_key_type: str | None
+    sorts: bool  # whether the list route takes ``sort`` (some field is sortable)
     repository_type: str  # ``Annotated[Repository[Model], Depends(...)]``, as routes declare it
     repository_dependency: str  # the function in ``dependencies.py`` that gives the repository
     functions: "RouteFunctions"
     id_param: str
     body_param: str
-    filters_method: str  # the Query's method returning the equality filters
+    filters_method: str  # the Query's method returning the MongoDB filter
+    filter_document: str  # pulpo.data.query.filter_document, as the schema module imports it
     from_record_method: str
     from_document_method: str
     fields: list[FieldContext]
@@ -178,8 +198,33 @@ class ModelContext:
 
     @property
     def sort_keys(self) -> list[str]:
-        keys = [field.name for field in self.fields if field.sortable]
-        return [key for name in keys for key in (name, f"-{name}")]
+        return [field.name for field in self.fields if field.sortable]
+
+    @property
+    def sort_pattern(self) -> str:
+        """The grammar of ``sort``: up to five declared fields, each once (see pulpo.http.query)."""
+        return query.sort_grammar(self.sort_keys, MOST_SORT_KEYS)
+
+    @property
+    def sort_max_length(self) -> int:
+        """The longest ``sort`` the grammar admits, checked before the pattern."""
+        longest = max(len(key) for key in self.sort_keys)
+        return MOST_SORT_KEYS * (longest + 2) - 1
+
+    @property
+    def sort_example(self) -> str:
+        """``-level,name``: the first field descending, then the second ascending."""
+        first, *rest = self.sort_keys
+        return ",".join([f"-{first}", *rest[:1]])
+
+    @property
+    def sort_description(self) -> str:
+        return (
+            f"Order by up to {MOST_SORT_KEYS} comma-separated fields, each at most once; a "
+            f"leading '-' sorts descending, e.g. '{self.sort_example}'. Fields: "
+            + ", ".join(self.sort_keys)
+            + "."
+        )
 
 
 @dataclass
@@ -339,7 +384,8 @@ def _model_context(
     routes = model.routes
     fields = []
     for item in model.fields:
-        filterable = item.scalar and item.name not in LIST_PARAMETERS
+        # A name holding "__" could be read as field__operator: it is no filter.
+        filterable = item.scalar and item.name not in LIST_PARAMETERS and "__" not in item.name
         default = _constant_default(model.cls.model_fields[item.name])
         read_type = item.annotation if default is not None else optional(item.annotation)
         fields.append(
@@ -355,11 +401,13 @@ def _model_context(
                 read_type=render_annotation(read_type, imports),
                 read_default=render_literal(default[0], imports) if default else "None",
                 server_managed=item.server_managed,
+                operators=_operator_filters(item.name, item.annotation, imports)
+                if filterable and "list" in routes
+                else [],
             )
         )
     sortable = any(field.sortable for field in fields)
-    if "list" in routes and sortable:
-        body |= class_body_names(imports, "Literal")
+    filter_document = imports.add("pulpo.data.query", "filter_document") if "list" in routes else ""
     create_fields = None
     if "create" in routes and any(item.server_managed for item in model.fields):
         create_fields = [
@@ -392,7 +440,6 @@ def _model_context(
     update_class = schema_class("Update", served["update"])
     read_class = names.claim(f"{model.name}Read")
     query_class = schema_class("Query", served["list"])
-    sort_key_type = schema_class("SortKey", served["list"] and sortable)
     repository_type = names.claim(f"{model.name}Repository")  # every model's, dependencies.py
     repository_dependency = names.claim(f"{schema_module}_repository")
     route = local_scope(names, ROUTE_LOCALS)  # the route functions' parameters
@@ -411,7 +458,8 @@ def _model_context(
         update_class=update_class,
         read_class=read_class,
         query_class=query_class,
-        sort_key_type=sort_key_type,
+        sorts=served["list"] and sortable,
+        filter_document=filter_document,
         repository_type=repository_type,
         repository_dependency=repository_dependency,
         functions=functions,
@@ -427,6 +475,63 @@ def _model_context(
         create_fields=create_fields,
         update_fields=update_fields,
     )
+
+
+def _operator_filters(name: str, annotation: Any, imports: Imports) -> list[OperatorFilter]:
+    """The ``name__operator`` parameters of a filterable field, typed by the field.
+
+    Every field takes ne, in, nin and exists; ordered types (numbers, dates, strings)
+    gt, gte, lt and lte too; strings a bounded regex (:data:`pulpo.http.query.Regex`).
+    """
+    value = render_annotation(optional(annotation), imports, instead=QUERY_TYPES)
+    item = render_annotation(strip_optional(annotation), imports, instead=QUERY_TYPES)
+    base = strip_optional(strip_annotated(annotation))
+    is_type = isinstance(base, type) and not issubclass(base, enum.Enum | bool)
+    ordered = is_type and issubclass(base, ORDERED)
+    values = imports.add("pulpo.http.query", "CommaSeparated")
+    operators = [
+        OperatorFilter("ne", value, f"Only documents whose {name} differs from this value.")
+    ]
+    if ordered:
+        operators += [
+            OperatorFilter(suffix, value, f"Only documents whose {name} is {relation} this value.")
+            for suffix, relation in (
+                ("gt", "greater than"),
+                ("gte", "greater than or equal to"),
+                ("lt", "less than"),
+                ("lte", "less than or equal to"),
+            )
+        ]
+    operators += [
+        OperatorFilter(
+            suffix,
+            f"{values}[{item}] | None",
+            f"Only documents whose {name} is {which} these values: comma-separated (or the "
+            f"parameter repeated), at most {query.MAX_VALUES}.",
+        )
+        for suffix, which in (("in", "one of"), ("nin", "none of"))
+    ]
+    operators.append(
+        OperatorFilter(
+            "exists",
+            "bool | None",
+            f"true: only documents where {name} is stored (null included); false: only "
+            "those without it.",
+        )
+    )
+    if is_type and issubclass(base, str):
+        operators.append(
+            OperatorFilter(
+                "regex",
+                f"{imports.add('pulpo.http.query', 'Regex')} | None",
+                f"Only documents whose {name} matches this regular expression: anchored with "
+                f"'^', at most {query.MAX_REGEX_LENGTH} characters of literals, escapes, '.' "
+                "and sets without ranges, at most three of '*', '+', '?', no groups.",
+            )
+        )
+    for operator in operators:
+        operator.name = f"{name}__{operator.name}"
+    return operators
 
 
 def _create_field(name: str, info: FieldInfo, imports: Imports) -> DeclaredField:

@@ -3,10 +3,12 @@
 """Request and response models of the ``/fields`` routes."""
 
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 from pulpo import Record as Record_
 from pulpo.data import read_leniently
+from pulpo.data.query import filter_document
+from pulpo.http.query import CommaSeparated
 from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from awkward_app.models import Field_
@@ -57,16 +59,15 @@ class Field_Read(BaseModel):
         return read_leniently(cls, document)
 
 
-Field_SortKey = Literal[
-    "value",
-    "-value",
-]
-
-
 class Field_Query(BaseModel):
-    """Query parameters of ``GET /fields``: paging, ordering and equality filters."""
+    """Query parameters of ``GET /fields``: paging, ordering and filters.
 
-    model_config = ConfigDict(extra="forbid")
+    A filter is a field's name (equals) or the name and an operator (``field__gte``);
+    :meth:`filters` builds the MongoDB filter, with operators of its own only.
+    """
+
+    # Python's re: the sort grammar refuses a repeated field with a look-ahead.
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
 
     limit: int = Field(
         default=100, ge=1, le=1000, description="At most this many documents."
@@ -74,13 +75,48 @@ class Field_Query(BaseModel):
     skip: int = Field(
         default=0, ge=0, le=2**63 - 1, description="Skip this many documents first."
     )
-    sort: Field_SortKey | None = Field(
-        default=None, description="Order by a field; a leading '-' sorts descending."
+    sort: str | None = Field(
+        default=None,
+        max_length=34,
+        pattern="^(?!.*(?:^|,)-?(value)(?:,.*)?,-?\\1(?:,|$))-?(?:value)(?:,-?(?:value)){0,4}$",
+        description="Order by up to 5 comma-separated fields, each at most once; a leading '-' sorts descending, e.g. '-value'. Fields: value.",
     )
     value: int | None = Field(
         default=None, description="Only documents whose value equals this value."
     )
+    value__ne: int | None = Field(
+        default=None, description="Only documents whose value differs from this value."
+    )
+    value__gt: int | None = Field(
+        default=None,
+        description="Only documents whose value is greater than this value.",
+    )
+    value__gte: int | None = Field(
+        default=None,
+        description="Only documents whose value is greater than or equal to this value.",
+    )
+    value__lt: int | None = Field(
+        default=None, description="Only documents whose value is less than this value."
+    )
+    value__lte: int | None = Field(
+        default=None,
+        description="Only documents whose value is less than or equal to this value.",
+    )
+    value__in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose value is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    value__nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose value is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    value__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where value is stored (null included); false: only those without it.",
+    )
 
     def filters(self) -> dict[str, object]:
-        """The equality filters that were given."""
-        return self.model_dump(exclude={"limit", "skip", "sort"}, exclude_none=True)
+        """The MongoDB filter of the filters given (``level__gte=10`` → ``{"level": {"$gte": 10}}``)."""
+        return filter_document(
+            self.model_dump(exclude={"limit", "skip", "sort"}, exclude_none=True)
+        )

@@ -3,10 +3,12 @@
 """Request and response models of the ``/orders`` routes."""
 
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 from pulpo import Record as Record_
 from pulpo.data import read_leniently
+from pulpo.data.query import filter_document
+from pulpo.http.query import CommaSeparated, Regex
 from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from awkward_app.models import Order
@@ -76,28 +78,15 @@ class OrderRead(BaseModel):
         return read_leniently(cls, document)
 
 
-OrderSortKey = Literal[
-    "name",
-    "-name",
-    "settings",
-    "-settings",
-    "app",
-    "-app",
-    "logger",
-    "-logger",
-    "changes",
-    "-changes",
-    "Record",
-    "-Record",
-    "repository",
-    "-repository",
-]
-
-
 class OrderQuery(BaseModel):
-    """Query parameters of ``GET /orders``: paging, ordering and equality filters."""
+    """Query parameters of ``GET /orders``: paging, ordering and filters.
 
-    model_config = ConfigDict(extra="forbid")
+    A filter is a field's name (equals) or the name and an operator (``field__gte``);
+    :meth:`filters` builds the MongoDB filter, with operators of its own only.
+    """
+
+    # Python's re: the sort grammar refuses a repeated field with a look-ahead.
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
 
     limit: int = Field(
         default=100, ge=1, le=1000, description="At most this many documents."
@@ -105,31 +94,275 @@ class OrderQuery(BaseModel):
     skip: int = Field(
         default=0, ge=0, le=2**63 - 1, description="Skip this many documents first."
     )
-    sort: OrderSortKey | None = Field(
-        default=None, description="Order by a field; a leading '-' sorts descending."
+    sort: str | None = Field(
+        default=None,
+        max_length=59,
+        pattern="^(?!.*(?:^|,)-?(repository|settings|changes|logger|Record|name|app)(?:,.*)?,-?\\1(?:,|$))-?(?:repository|settings|changes|logger|Record|name|app)(?:,-?(?:repository|settings|changes|logger|Record|name|app)){0,4}$",
+        description="Order by up to 5 comma-separated fields, each at most once; a leading '-' sorts descending, e.g. '-name,settings'. Fields: name, settings, app, logger, changes, Record, repository.",
     )
     name: str | None = Field(
         default=None, description="Only documents whose name equals this value."
     )
+    name__ne: str | None = Field(
+        default=None, description="Only documents whose name differs from this value."
+    )
+    name__gt: str | None = Field(
+        default=None,
+        description="Only documents whose name is greater than this value.",
+    )
+    name__gte: str | None = Field(
+        default=None,
+        description="Only documents whose name is greater than or equal to this value.",
+    )
+    name__lt: str | None = Field(
+        default=None, description="Only documents whose name is less than this value."
+    )
+    name__lte: str | None = Field(
+        default=None,
+        description="Only documents whose name is less than or equal to this value.",
+    )
+    name__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose name is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    name__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose name is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    name__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where name is stored (null included); false: only those without it.",
+    )
+    name__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose name matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
+    )
     settings: str | None = Field(
         default=None, description="Only documents whose settings equals this value."
+    )
+    settings__ne: str | None = Field(
+        default=None,
+        description="Only documents whose settings differs from this value.",
+    )
+    settings__gt: str | None = Field(
+        default=None,
+        description="Only documents whose settings is greater than this value.",
+    )
+    settings__gte: str | None = Field(
+        default=None,
+        description="Only documents whose settings is greater than or equal to this value.",
+    )
+    settings__lt: str | None = Field(
+        default=None,
+        description="Only documents whose settings is less than this value.",
+    )
+    settings__lte: str | None = Field(
+        default=None,
+        description="Only documents whose settings is less than or equal to this value.",
+    )
+    settings__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose settings is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    settings__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose settings is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    settings__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where settings is stored (null included); false: only those without it.",
+    )
+    settings__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose settings matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
     )
     app: str | None = Field(
         default=None, description="Only documents whose app equals this value."
     )
+    app__ne: str | None = Field(
+        default=None, description="Only documents whose app differs from this value."
+    )
+    app__gt: str | None = Field(
+        default=None, description="Only documents whose app is greater than this value."
+    )
+    app__gte: str | None = Field(
+        default=None,
+        description="Only documents whose app is greater than or equal to this value.",
+    )
+    app__lt: str | None = Field(
+        default=None, description="Only documents whose app is less than this value."
+    )
+    app__lte: str | None = Field(
+        default=None,
+        description="Only documents whose app is less than or equal to this value.",
+    )
+    app__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose app is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    app__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose app is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    app__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where app is stored (null included); false: only those without it.",
+    )
+    app__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose app matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
+    )
     logger: str | None = Field(
         default=None, description="Only documents whose logger equals this value."
+    )
+    logger__ne: str | None = Field(
+        default=None, description="Only documents whose logger differs from this value."
+    )
+    logger__gt: str | None = Field(
+        default=None,
+        description="Only documents whose logger is greater than this value.",
+    )
+    logger__gte: str | None = Field(
+        default=None,
+        description="Only documents whose logger is greater than or equal to this value.",
+    )
+    logger__lt: str | None = Field(
+        default=None, description="Only documents whose logger is less than this value."
+    )
+    logger__lte: str | None = Field(
+        default=None,
+        description="Only documents whose logger is less than or equal to this value.",
+    )
+    logger__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose logger is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    logger__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose logger is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    logger__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where logger is stored (null included); false: only those without it.",
+    )
+    logger__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose logger matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
     )
     changes: int | None = Field(
         default=None, description="Only documents whose changes equals this value."
     )
+    changes__ne: int | None = Field(
+        default=None,
+        description="Only documents whose changes differs from this value.",
+    )
+    changes__gt: int | None = Field(
+        default=None,
+        description="Only documents whose changes is greater than this value.",
+    )
+    changes__gte: int | None = Field(
+        default=None,
+        description="Only documents whose changes is greater than or equal to this value.",
+    )
+    changes__lt: int | None = Field(
+        default=None,
+        description="Only documents whose changes is less than this value.",
+    )
+    changes__lte: int | None = Field(
+        default=None,
+        description="Only documents whose changes is less than or equal to this value.",
+    )
+    changes__in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose changes is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    changes__nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose changes is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    changes__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where changes is stored (null included); false: only those without it.",
+    )
     Record: str | None = Field(
         default=None, description="Only documents whose Record equals this value."
+    )
+    Record__ne: str | None = Field(
+        default=None, description="Only documents whose Record differs from this value."
+    )
+    Record__gt: str | None = Field(
+        default=None,
+        description="Only documents whose Record is greater than this value.",
+    )
+    Record__gte: str | None = Field(
+        default=None,
+        description="Only documents whose Record is greater than or equal to this value.",
+    )
+    Record__lt: str | None = Field(
+        default=None, description="Only documents whose Record is less than this value."
+    )
+    Record__lte: str | None = Field(
+        default=None,
+        description="Only documents whose Record is less than or equal to this value.",
+    )
+    Record__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose Record is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    Record__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose Record is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    Record__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where Record is stored (null included); false: only those without it.",
+    )
+    Record__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose Record matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
     )
     repository: str | None = Field(
         default=None, description="Only documents whose repository equals this value."
     )
+    repository__ne: str | None = Field(
+        default=None,
+        description="Only documents whose repository differs from this value.",
+    )
+    repository__gt: str | None = Field(
+        default=None,
+        description="Only documents whose repository is greater than this value.",
+    )
+    repository__gte: str | None = Field(
+        default=None,
+        description="Only documents whose repository is greater than or equal to this value.",
+    )
+    repository__lt: str | None = Field(
+        default=None,
+        description="Only documents whose repository is less than this value.",
+    )
+    repository__lte: str | None = Field(
+        default=None,
+        description="Only documents whose repository is less than or equal to this value.",
+    )
+    repository__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose repository is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    repository__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose repository is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    repository__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where repository is stored (null included); false: only those without it.",
+    )
+    repository__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose repository matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
+    )
 
     def filters(self) -> dict[str, object]:
-        """The equality filters that were given."""
-        return self.model_dump(exclude={"limit", "skip", "sort"}, exclude_none=True)
+        """The MongoDB filter of the filters given (``level__gte=10`` → ``{"level": {"$gte": 10}}``)."""
+        return filter_document(
+            self.model_dump(exclude={"limit", "skip", "sort"}, exclude_none=True)
+        )

@@ -3,10 +3,12 @@
 """Request and response models of the ``/status`` routes."""
 
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 from pulpo import Record as Record_
 from pulpo.data import read_leniently
+from pulpo.data.query import filter_document
+from pulpo.http.query import CommaSeparated, Regex
 from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from awkward_app.models import Router, Status
@@ -83,38 +85,15 @@ class RouterRead(BaseModel):
         return read_leniently(cls, document)
 
 
-RouterSortKey = Literal[
-    "type",
-    "-type",
-    "list",
-    "-list",
-    "format",
-    "-format",
-    "class_",
-    "-class_",
-    "from_",
-    "-from_",
-    "filters",
-    "-filters",
-    "sort",
-    "-sort",
-    "limit",
-    "-limit",
-    "query",
-    "-query",
-    "response",
-    "-response",
-    "router",
-    "-router",
-    "status",
-    "-status",
-]
-
-
 class RouterQuery(BaseModel):
-    """Query parameters of ``GET /status``: paging, ordering and equality filters."""
+    """Query parameters of ``GET /status``: paging, ordering and filters.
 
-    model_config = ConfigDict(extra="forbid")
+    A filter is a field's name (equals) or the name and an operator (``field__gte``);
+    :meth:`filters_` builds the MongoDB filter, with operators of its own only.
+    """
+
+    # Python's re: the sort grammar refuses a repeated field with a look-ahead.
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
 
     limit: int = Field(
         default=100, ge=1, le=1000, description="At most this many documents."
@@ -122,40 +101,362 @@ class RouterQuery(BaseModel):
     skip: int = Field(
         default=0, ge=0, le=2**63 - 1, description="Skip this many documents first."
     )
-    sort: RouterSortKey | None = Field(
-        default=None, description="Order by a field; a leading '-' sorts descending."
+    sort: str | None = Field(
+        default=None,
+        max_length=49,
+        pattern="^(?!.*(?:^|,)-?(response|filters|format|class_|router|status|from_|limit|query|type|list|sort)(?:,.*)?,-?\\1(?:,|$))-?(?:response|filters|format|class_|router|status|from_|limit|query|type|list|sort)(?:,-?(?:response|filters|format|class_|router|status|from_|limit|query|type|list|sort)){0,4}$",
+        description="Order by up to 5 comma-separated fields, each at most once; a leading '-' sorts descending, e.g. '-type,list'. Fields: type, list, format, class_, from_, filters, sort, limit, query, response, router, status.",
     )
     type: str | None = Field(
         default=None, description="Only documents whose type equals this value."
     )
+    type__ne: str | None = Field(
+        default=None, description="Only documents whose type differs from this value."
+    )
+    type__gt: str | None = Field(
+        default=None,
+        description="Only documents whose type is greater than this value.",
+    )
+    type__gte: str | None = Field(
+        default=None,
+        description="Only documents whose type is greater than or equal to this value.",
+    )
+    type__lt: str | None = Field(
+        default=None, description="Only documents whose type is less than this value."
+    )
+    type__lte: str | None = Field(
+        default=None,
+        description="Only documents whose type is less than or equal to this value.",
+    )
+    type__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose type is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    type__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose type is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    type__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where type is stored (null included); false: only those without it.",
+    )
+    type__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose type matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
+    )
     list: int | None = Field(
         default=None, description="Only documents whose list equals this value."
+    )
+    list__ne: int | None = Field(
+        default=None, description="Only documents whose list differs from this value."
+    )
+    list__gt: int | None = Field(
+        default=None,
+        description="Only documents whose list is greater than this value.",
+    )
+    list__gte: int | None = Field(
+        default=None,
+        description="Only documents whose list is greater than or equal to this value.",
+    )
+    list__lt: int | None = Field(
+        default=None, description="Only documents whose list is less than this value."
+    )
+    list__lte: int | None = Field(
+        default=None,
+        description="Only documents whose list is less than or equal to this value.",
+    )
+    list__in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose list is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    list__nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose list is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    list__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where list is stored (null included); false: only those without it.",
     )
     format: str | None = Field(
         default=None, description="Only documents whose format equals this value."
     )
+    format__ne: str | None = Field(
+        default=None, description="Only documents whose format differs from this value."
+    )
+    format__gt: str | None = Field(
+        default=None,
+        description="Only documents whose format is greater than this value.",
+    )
+    format__gte: str | None = Field(
+        default=None,
+        description="Only documents whose format is greater than or equal to this value.",
+    )
+    format__lt: str | None = Field(
+        default=None, description="Only documents whose format is less than this value."
+    )
+    format__lte: str | None = Field(
+        default=None,
+        description="Only documents whose format is less than or equal to this value.",
+    )
+    format__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose format is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    format__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose format is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    format__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where format is stored (null included); false: only those without it.",
+    )
+    format__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose format matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
+    )
     class_: str | None = Field(
         default=None, description="Only documents whose class_ equals this value."
+    )
+    class___ne: str | None = Field(
+        default=None, description="Only documents whose class_ differs from this value."
+    )
+    class___gt: str | None = Field(
+        default=None,
+        description="Only documents whose class_ is greater than this value.",
+    )
+    class___gte: str | None = Field(
+        default=None,
+        description="Only documents whose class_ is greater than or equal to this value.",
+    )
+    class___lt: str | None = Field(
+        default=None, description="Only documents whose class_ is less than this value."
+    )
+    class___lte: str | None = Field(
+        default=None,
+        description="Only documents whose class_ is less than or equal to this value.",
+    )
+    class___in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose class_ is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    class___nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose class_ is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    class___exists: bool | None = Field(
+        default=None,
+        description="true: only documents where class_ is stored (null included); false: only those without it.",
+    )
+    class___regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose class_ matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
     )
     from_: int | None = Field(
         default=None, description="Only documents whose from_ equals this value."
     )
+    from___ne: int | None = Field(
+        default=None, description="Only documents whose from_ differs from this value."
+    )
+    from___gt: int | None = Field(
+        default=None,
+        description="Only documents whose from_ is greater than this value.",
+    )
+    from___gte: int | None = Field(
+        default=None,
+        description="Only documents whose from_ is greater than or equal to this value.",
+    )
+    from___lt: int | None = Field(
+        default=None, description="Only documents whose from_ is less than this value."
+    )
+    from___lte: int | None = Field(
+        default=None,
+        description="Only documents whose from_ is less than or equal to this value.",
+    )
+    from___in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose from_ is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    from___nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose from_ is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    from___exists: bool | None = Field(
+        default=None,
+        description="true: only documents where from_ is stored (null included); false: only those without it.",
+    )
     filters: str | None = Field(
         default=None, description="Only documents whose filters equals this value."
+    )
+    filters__ne: str | None = Field(
+        default=None,
+        description="Only documents whose filters differs from this value.",
+    )
+    filters__gt: str | None = Field(
+        default=None,
+        description="Only documents whose filters is greater than this value.",
+    )
+    filters__gte: str | None = Field(
+        default=None,
+        description="Only documents whose filters is greater than or equal to this value.",
+    )
+    filters__lt: str | None = Field(
+        default=None,
+        description="Only documents whose filters is less than this value.",
+    )
+    filters__lte: str | None = Field(
+        default=None,
+        description="Only documents whose filters is less than or equal to this value.",
+    )
+    filters__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose filters is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    filters__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose filters is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    filters__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where filters is stored (null included); false: only those without it.",
+    )
+    filters__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose filters matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
     )
     query: str | None = Field(
         default=None, description="Only documents whose query equals this value."
     )
+    query__ne: str | None = Field(
+        default=None, description="Only documents whose query differs from this value."
+    )
+    query__gt: str | None = Field(
+        default=None,
+        description="Only documents whose query is greater than this value.",
+    )
+    query__gte: str | None = Field(
+        default=None,
+        description="Only documents whose query is greater than or equal to this value.",
+    )
+    query__lt: str | None = Field(
+        default=None, description="Only documents whose query is less than this value."
+    )
+    query__lte: str | None = Field(
+        default=None,
+        description="Only documents whose query is less than or equal to this value.",
+    )
+    query__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose query is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    query__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose query is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    query__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where query is stored (null included); false: only those without it.",
+    )
+    query__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose query matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
+    )
     response: str | None = Field(
         default=None, description="Only documents whose response equals this value."
+    )
+    response__ne: str | None = Field(
+        default=None,
+        description="Only documents whose response differs from this value.",
+    )
+    response__gt: str | None = Field(
+        default=None,
+        description="Only documents whose response is greater than this value.",
+    )
+    response__gte: str | None = Field(
+        default=None,
+        description="Only documents whose response is greater than or equal to this value.",
+    )
+    response__lt: str | None = Field(
+        default=None,
+        description="Only documents whose response is less than this value.",
+    )
+    response__lte: str | None = Field(
+        default=None,
+        description="Only documents whose response is less than or equal to this value.",
+    )
+    response__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose response is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    response__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose response is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    response__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where response is stored (null included); false: only those without it.",
+    )
+    response__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose response matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
     )
     router: str | None = Field(
         default=None, description="Only documents whose router equals this value."
     )
+    router__ne: str | None = Field(
+        default=None, description="Only documents whose router differs from this value."
+    )
+    router__gt: str | None = Field(
+        default=None,
+        description="Only documents whose router is greater than this value.",
+    )
+    router__gte: str | None = Field(
+        default=None,
+        description="Only documents whose router is greater than or equal to this value.",
+    )
+    router__lt: str | None = Field(
+        default=None, description="Only documents whose router is less than this value."
+    )
+    router__lte: str | None = Field(
+        default=None,
+        description="Only documents whose router is less than or equal to this value.",
+    )
+    router__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose router is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    router__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose router is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    router__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where router is stored (null included); false: only those without it.",
+    )
+    router__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose router matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
+    )
     status: Status | None = Field(
         default=None, description="Only documents whose status equals this value."
     )
+    status__ne: Status | None = Field(
+        default=None, description="Only documents whose status differs from this value."
+    )
+    status__in: CommaSeparated[Status] | None = Field(
+        default=None,
+        description="Only documents whose status is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    status__nin: CommaSeparated[Status] | None = Field(
+        default=None,
+        description="Only documents whose status is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    status__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where status is stored (null included); false: only those without it.",
+    )
 
     def filters_(self) -> dict[str, object]:
-        """The equality filters that were given."""
-        return self.model_dump(exclude={"limit", "skip", "sort"}, exclude_none=True)
+        """The MongoDB filter of the filters given (``level__gte=10`` → ``{"level": {"$gte": 10}}``)."""
+        return filter_document(
+            self.model_dump(exclude={"limit", "skip", "sort"}, exclude_none=True)
+        )

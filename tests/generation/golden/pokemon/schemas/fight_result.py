@@ -4,11 +4,12 @@
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 from pulpo import Record
 from pulpo.data import read_leniently
-from pulpo.http.query import IsoDateTime
+from pulpo.data.query import filter_document
+from pulpo.http.query import CommaSeparated, IsoDateTime, Regex
 from pydantic import BaseModel, ConfigDict, Field
 
 from pokemon.models import FightResult, Round
@@ -59,26 +60,15 @@ class FightResultRead(BaseModel):
         return read_leniently(cls, document)
 
 
-FightResultSortKey = Literal[
-    "trainer1",
-    "-trainer1",
-    "trainer2",
-    "-trainer2",
-    "winning_trainer",
-    "-winning_trainer",
-    "losing_trainer",
-    "-losing_trainer",
-    "seed",
-    "-seed",
-    "created_at",
-    "-created_at",
-]
-
-
 class FightResultQuery(BaseModel):
-    """Query parameters of ``GET /fight_results``: paging, ordering and equality filters."""
+    """Query parameters of ``GET /fight_results``: paging, ordering and filters.
 
-    model_config = ConfigDict(extra="forbid")
+    A filter is a field's name (equals) or the name and an operator (``field__gte``);
+    :meth:`filters` builds the MongoDB filter, with operators of its own only.
+    """
+
+    # Python's re: the sort grammar refuses a repeated field with a look-ahead.
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
 
     limit: int = Field(
         default=100, ge=1, le=1000, description="At most this many documents."
@@ -86,30 +76,241 @@ class FightResultQuery(BaseModel):
     skip: int = Field(
         default=0, ge=0, le=2**63 - 1, description="Skip this many documents first."
     )
-    sort: FightResultSortKey | None = Field(
-        default=None, description="Order by a field; a leading '-' sorts descending."
+    sort: str | None = Field(
+        default=None,
+        max_length=84,
+        pattern="^(?!.*(?:^|,)-?(winning_trainer|losing_trainer|created_at|trainer1|trainer2|seed)(?:,.*)?,-?\\1(?:,|$))-?(?:winning_trainer|losing_trainer|created_at|trainer1|trainer2|seed)(?:,-?(?:winning_trainer|losing_trainer|created_at|trainer1|trainer2|seed)){0,4}$",
+        description="Order by up to 5 comma-separated fields, each at most once; a leading '-' sorts descending, e.g. '-trainer1,trainer2'. Fields: trainer1, trainer2, winning_trainer, losing_trainer, seed, created_at.",
     )
     trainer1: str | None = Field(
         default=None, description="Only documents whose trainer1 equals this value."
     )
+    trainer1__ne: str | None = Field(
+        default=None,
+        description="Only documents whose trainer1 differs from this value.",
+    )
+    trainer1__gt: str | None = Field(
+        default=None,
+        description="Only documents whose trainer1 is greater than this value.",
+    )
+    trainer1__gte: str | None = Field(
+        default=None,
+        description="Only documents whose trainer1 is greater than or equal to this value.",
+    )
+    trainer1__lt: str | None = Field(
+        default=None,
+        description="Only documents whose trainer1 is less than this value.",
+    )
+    trainer1__lte: str | None = Field(
+        default=None,
+        description="Only documents whose trainer1 is less than or equal to this value.",
+    )
+    trainer1__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose trainer1 is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    trainer1__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose trainer1 is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    trainer1__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where trainer1 is stored (null included); false: only those without it.",
+    )
+    trainer1__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose trainer1 matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
+    )
     trainer2: str | None = Field(
         default=None, description="Only documents whose trainer2 equals this value."
+    )
+    trainer2__ne: str | None = Field(
+        default=None,
+        description="Only documents whose trainer2 differs from this value.",
+    )
+    trainer2__gt: str | None = Field(
+        default=None,
+        description="Only documents whose trainer2 is greater than this value.",
+    )
+    trainer2__gte: str | None = Field(
+        default=None,
+        description="Only documents whose trainer2 is greater than or equal to this value.",
+    )
+    trainer2__lt: str | None = Field(
+        default=None,
+        description="Only documents whose trainer2 is less than this value.",
+    )
+    trainer2__lte: str | None = Field(
+        default=None,
+        description="Only documents whose trainer2 is less than or equal to this value.",
+    )
+    trainer2__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose trainer2 is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    trainer2__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose trainer2 is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    trainer2__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where trainer2 is stored (null included); false: only those without it.",
+    )
+    trainer2__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose trainer2 matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
     )
     winning_trainer: str | None = Field(
         default=None,
         description="Only documents whose winning_trainer equals this value.",
     )
+    winning_trainer__ne: str | None = Field(
+        default=None,
+        description="Only documents whose winning_trainer differs from this value.",
+    )
+    winning_trainer__gt: str | None = Field(
+        default=None,
+        description="Only documents whose winning_trainer is greater than this value.",
+    )
+    winning_trainer__gte: str | None = Field(
+        default=None,
+        description="Only documents whose winning_trainer is greater than or equal to this value.",
+    )
+    winning_trainer__lt: str | None = Field(
+        default=None,
+        description="Only documents whose winning_trainer is less than this value.",
+    )
+    winning_trainer__lte: str | None = Field(
+        default=None,
+        description="Only documents whose winning_trainer is less than or equal to this value.",
+    )
+    winning_trainer__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose winning_trainer is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    winning_trainer__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose winning_trainer is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    winning_trainer__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where winning_trainer is stored (null included); false: only those without it.",
+    )
+    winning_trainer__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose winning_trainer matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
+    )
     losing_trainer: str | None = Field(
         default=None,
         description="Only documents whose losing_trainer equals this value.",
     )
+    losing_trainer__ne: str | None = Field(
+        default=None,
+        description="Only documents whose losing_trainer differs from this value.",
+    )
+    losing_trainer__gt: str | None = Field(
+        default=None,
+        description="Only documents whose losing_trainer is greater than this value.",
+    )
+    losing_trainer__gte: str | None = Field(
+        default=None,
+        description="Only documents whose losing_trainer is greater than or equal to this value.",
+    )
+    losing_trainer__lt: str | None = Field(
+        default=None,
+        description="Only documents whose losing_trainer is less than this value.",
+    )
+    losing_trainer__lte: str | None = Field(
+        default=None,
+        description="Only documents whose losing_trainer is less than or equal to this value.",
+    )
+    losing_trainer__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose losing_trainer is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    losing_trainer__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose losing_trainer is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    losing_trainer__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where losing_trainer is stored (null included); false: only those without it.",
+    )
+    losing_trainer__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose losing_trainer matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
+    )
     seed: int | None = Field(
         default=None, description="Only documents whose seed equals this value."
+    )
+    seed__ne: int | None = Field(
+        default=None, description="Only documents whose seed differs from this value."
+    )
+    seed__gt: int | None = Field(
+        default=None,
+        description="Only documents whose seed is greater than this value.",
+    )
+    seed__gte: int | None = Field(
+        default=None,
+        description="Only documents whose seed is greater than or equal to this value.",
+    )
+    seed__lt: int | None = Field(
+        default=None, description="Only documents whose seed is less than this value."
+    )
+    seed__lte: int | None = Field(
+        default=None,
+        description="Only documents whose seed is less than or equal to this value.",
+    )
+    seed__in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose seed is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    seed__nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose seed is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    seed__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where seed is stored (null included); false: only those without it.",
     )
     created_at: IsoDateTime | None = Field(
         default=None, description="Only documents whose created_at equals this value."
     )
+    created_at__ne: IsoDateTime | None = Field(
+        default=None,
+        description="Only documents whose created_at differs from this value.",
+    )
+    created_at__gt: IsoDateTime | None = Field(
+        default=None,
+        description="Only documents whose created_at is greater than this value.",
+    )
+    created_at__gte: IsoDateTime | None = Field(
+        default=None,
+        description="Only documents whose created_at is greater than or equal to this value.",
+    )
+    created_at__lt: IsoDateTime | None = Field(
+        default=None,
+        description="Only documents whose created_at is less than this value.",
+    )
+    created_at__lte: IsoDateTime | None = Field(
+        default=None,
+        description="Only documents whose created_at is less than or equal to this value.",
+    )
+    created_at__in: CommaSeparated[IsoDateTime] | None = Field(
+        default=None,
+        description="Only documents whose created_at is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    created_at__nin: CommaSeparated[IsoDateTime] | None = Field(
+        default=None,
+        description="Only documents whose created_at is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    created_at__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where created_at is stored (null included); false: only those without it.",
+    )
 
     def filters(self) -> dict[str, object]:
-        """The equality filters that were given."""
-        return self.model_dump(exclude={"limit", "skip", "sort"}, exclude_none=True)
+        """The MongoDB filter of the filters given (``level__gte=10`` → ``{"level": {"$gte": 10}}``)."""
+        return filter_document(
+            self.model_dump(exclude={"limit", "skip", "sort"}, exclude_none=True)
+        )

@@ -3,10 +3,12 @@
 """Request and response models of the ``/pokemons`` routes."""
 
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 from pulpo import Record
 from pulpo.data import read_leniently
+from pulpo.data.query import filter_document
+from pulpo.http.query import CommaSeparated, Regex
 from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from pokemon.models import Pokemon
@@ -125,32 +127,15 @@ class PokemonRead(BaseModel):
         return read_leniently(cls, document)
 
 
-PokemonSortKey = Literal[
-    "name",
-    "-name",
-    "element",
-    "-element",
-    "level",
-    "-level",
-    "experience",
-    "-experience",
-    "health",
-    "-health",
-    "attack",
-    "-attack",
-    "defense",
-    "-defense",
-    "speed",
-    "-speed",
-    "trainer",
-    "-trainer",
-]
-
-
 class PokemonQuery(BaseModel):
-    """Query parameters of ``GET /pokemons``: paging, ordering and equality filters."""
+    """Query parameters of ``GET /pokemons``: paging, ordering and filters.
 
-    model_config = ConfigDict(extra="forbid")
+    A filter is a field's name (equals) or the name and an operator (``field__gte``);
+    :meth:`filters` builds the MongoDB filter, with operators of its own only.
+    """
+
+    # Python's re: the sort grammar refuses a repeated field with a look-ahead.
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
 
     limit: int = Field(
         default=100, ge=1, le=1000, description="At most this many documents."
@@ -158,37 +143,312 @@ class PokemonQuery(BaseModel):
     skip: int = Field(
         default=0, ge=0, le=2**63 - 1, description="Skip this many documents first."
     )
-    sort: PokemonSortKey | None = Field(
-        default=None, description="Order by a field; a leading '-' sorts descending."
+    sort: str | None = Field(
+        default=None,
+        max_length=59,
+        pattern="^(?!.*(?:^|,)-?(experience|element|defense|trainer|health|attack|level|speed|name)(?:,.*)?,-?\\1(?:,|$))-?(?:experience|element|defense|trainer|health|attack|level|speed|name)(?:,-?(?:experience|element|defense|trainer|health|attack|level|speed|name)){0,4}$",
+        description="Order by up to 5 comma-separated fields, each at most once; a leading '-' sorts descending, e.g. '-name,element'. Fields: name, element, level, experience, health, attack, defense, speed, trainer.",
     )
     name: str | None = Field(
         default=None, description="Only documents whose name equals this value."
     )
+    name__ne: str | None = Field(
+        default=None, description="Only documents whose name differs from this value."
+    )
+    name__gt: str | None = Field(
+        default=None,
+        description="Only documents whose name is greater than this value.",
+    )
+    name__gte: str | None = Field(
+        default=None,
+        description="Only documents whose name is greater than or equal to this value.",
+    )
+    name__lt: str | None = Field(
+        default=None, description="Only documents whose name is less than this value."
+    )
+    name__lte: str | None = Field(
+        default=None,
+        description="Only documents whose name is less than or equal to this value.",
+    )
+    name__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose name is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    name__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose name is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    name__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where name is stored (null included); false: only those without it.",
+    )
+    name__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose name matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
+    )
     element: Element | None = Field(
         default=None, description="Only documents whose element equals this value."
+    )
+    element__ne: Element | None = Field(
+        default=None,
+        description="Only documents whose element differs from this value.",
+    )
+    element__in: CommaSeparated[Element] | None = Field(
+        default=None,
+        description="Only documents whose element is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    element__nin: CommaSeparated[Element] | None = Field(
+        default=None,
+        description="Only documents whose element is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    element__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where element is stored (null included); false: only those without it.",
     )
     level: int | None = Field(
         default=None, description="Only documents whose level equals this value."
     )
+    level__ne: int | None = Field(
+        default=None, description="Only documents whose level differs from this value."
+    )
+    level__gt: int | None = Field(
+        default=None,
+        description="Only documents whose level is greater than this value.",
+    )
+    level__gte: int | None = Field(
+        default=None,
+        description="Only documents whose level is greater than or equal to this value.",
+    )
+    level__lt: int | None = Field(
+        default=None, description="Only documents whose level is less than this value."
+    )
+    level__lte: int | None = Field(
+        default=None,
+        description="Only documents whose level is less than or equal to this value.",
+    )
+    level__in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose level is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    level__nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose level is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    level__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where level is stored (null included); false: only those without it.",
+    )
     experience: int | None = Field(
         default=None, description="Only documents whose experience equals this value."
+    )
+    experience__ne: int | None = Field(
+        default=None,
+        description="Only documents whose experience differs from this value.",
+    )
+    experience__gt: int | None = Field(
+        default=None,
+        description="Only documents whose experience is greater than this value.",
+    )
+    experience__gte: int | None = Field(
+        default=None,
+        description="Only documents whose experience is greater than or equal to this value.",
+    )
+    experience__lt: int | None = Field(
+        default=None,
+        description="Only documents whose experience is less than this value.",
+    )
+    experience__lte: int | None = Field(
+        default=None,
+        description="Only documents whose experience is less than or equal to this value.",
+    )
+    experience__in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose experience is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    experience__nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose experience is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    experience__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where experience is stored (null included); false: only those without it.",
     )
     health: int | None = Field(
         default=None, description="Only documents whose health equals this value."
     )
+    health__ne: int | None = Field(
+        default=None, description="Only documents whose health differs from this value."
+    )
+    health__gt: int | None = Field(
+        default=None,
+        description="Only documents whose health is greater than this value.",
+    )
+    health__gte: int | None = Field(
+        default=None,
+        description="Only documents whose health is greater than or equal to this value.",
+    )
+    health__lt: int | None = Field(
+        default=None, description="Only documents whose health is less than this value."
+    )
+    health__lte: int | None = Field(
+        default=None,
+        description="Only documents whose health is less than or equal to this value.",
+    )
+    health__in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose health is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    health__nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose health is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    health__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where health is stored (null included); false: only those without it.",
+    )
     attack: int | None = Field(
         default=None, description="Only documents whose attack equals this value."
+    )
+    attack__ne: int | None = Field(
+        default=None, description="Only documents whose attack differs from this value."
+    )
+    attack__gt: int | None = Field(
+        default=None,
+        description="Only documents whose attack is greater than this value.",
+    )
+    attack__gte: int | None = Field(
+        default=None,
+        description="Only documents whose attack is greater than or equal to this value.",
+    )
+    attack__lt: int | None = Field(
+        default=None, description="Only documents whose attack is less than this value."
+    )
+    attack__lte: int | None = Field(
+        default=None,
+        description="Only documents whose attack is less than or equal to this value.",
+    )
+    attack__in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose attack is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    attack__nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose attack is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    attack__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where attack is stored (null included); false: only those without it.",
     )
     defense: int | None = Field(
         default=None, description="Only documents whose defense equals this value."
     )
+    defense__ne: int | None = Field(
+        default=None,
+        description="Only documents whose defense differs from this value.",
+    )
+    defense__gt: int | None = Field(
+        default=None,
+        description="Only documents whose defense is greater than this value.",
+    )
+    defense__gte: int | None = Field(
+        default=None,
+        description="Only documents whose defense is greater than or equal to this value.",
+    )
+    defense__lt: int | None = Field(
+        default=None,
+        description="Only documents whose defense is less than this value.",
+    )
+    defense__lte: int | None = Field(
+        default=None,
+        description="Only documents whose defense is less than or equal to this value.",
+    )
+    defense__in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose defense is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    defense__nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose defense is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    defense__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where defense is stored (null included); false: only those without it.",
+    )
     speed: int | None = Field(
         default=None, description="Only documents whose speed equals this value."
+    )
+    speed__ne: int | None = Field(
+        default=None, description="Only documents whose speed differs from this value."
+    )
+    speed__gt: int | None = Field(
+        default=None,
+        description="Only documents whose speed is greater than this value.",
+    )
+    speed__gte: int | None = Field(
+        default=None,
+        description="Only documents whose speed is greater than or equal to this value.",
+    )
+    speed__lt: int | None = Field(
+        default=None, description="Only documents whose speed is less than this value."
+    )
+    speed__lte: int | None = Field(
+        default=None,
+        description="Only documents whose speed is less than or equal to this value.",
+    )
+    speed__in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose speed is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    speed__nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose speed is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    speed__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where speed is stored (null included); false: only those without it.",
     )
     trainer: str | None = Field(
         default=None, description="Only documents whose trainer equals this value."
     )
+    trainer__ne: str | None = Field(
+        default=None,
+        description="Only documents whose trainer differs from this value.",
+    )
+    trainer__gt: str | None = Field(
+        default=None,
+        description="Only documents whose trainer is greater than this value.",
+    )
+    trainer__gte: str | None = Field(
+        default=None,
+        description="Only documents whose trainer is greater than or equal to this value.",
+    )
+    trainer__lt: str | None = Field(
+        default=None,
+        description="Only documents whose trainer is less than this value.",
+    )
+    trainer__lte: str | None = Field(
+        default=None,
+        description="Only documents whose trainer is less than or equal to this value.",
+    )
+    trainer__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose trainer is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    trainer__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose trainer is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    trainer__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where trainer is stored (null included); false: only those without it.",
+    )
+    trainer__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose trainer matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
+    )
 
     def filters(self) -> dict[str, object]:
-        """The equality filters that were given."""
-        return self.model_dump(exclude={"limit", "skip", "sort"}, exclude_none=True)
+        """The MongoDB filter of the filters given (``level__gte=10`` → ``{"level": {"$gte": 10}}``)."""
+        return filter_document(
+            self.model_dump(exclude={"limit", "skip", "sort"}, exclude_none=True)
+        )

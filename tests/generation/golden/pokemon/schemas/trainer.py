@@ -3,10 +3,12 @@
 """Request and response models of the ``/trainers`` routes."""
 
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 from pulpo import Record
 from pulpo.data import read_leniently
+from pulpo.data.query import filter_document
+from pulpo.http.query import CommaSeparated, Regex
 from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from pokemon.models import Trainer
@@ -94,24 +96,15 @@ class TrainerRead(BaseModel):
         return read_leniently(cls, document)
 
 
-TrainerSortKey = Literal[
-    "name",
-    "-name",
-    "region",
-    "-region",
-    "badges",
-    "-badges",
-    "wins",
-    "-wins",
-    "losses",
-    "-losses",
-]
-
-
 class TrainerQuery(BaseModel):
-    """Query parameters of ``GET /trainers``: paging, ordering and equality filters."""
+    """Query parameters of ``GET /trainers``: paging, ordering and filters.
 
-    model_config = ConfigDict(extra="forbid")
+    A filter is a field's name (equals) or the name and an operator (``field__gte``);
+    :meth:`filters` builds the MongoDB filter, with operators of its own only.
+    """
+
+    # Python's re: the sort grammar refuses a repeated field with a look-ahead.
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
 
     limit: int = Field(
         default=100, ge=1, le=1000, description="At most this many documents."
@@ -119,25 +112,169 @@ class TrainerQuery(BaseModel):
     skip: int = Field(
         default=0, ge=0, le=2**63 - 1, description="Skip this many documents first."
     )
-    sort: TrainerSortKey | None = Field(
-        default=None, description="Order by a field; a leading '-' sorts descending."
+    sort: str | None = Field(
+        default=None,
+        max_length=39,
+        pattern="^(?!.*(?:^|,)-?(region|badges|losses|name|wins)(?:,.*)?,-?\\1(?:,|$))-?(?:region|badges|losses|name|wins)(?:,-?(?:region|badges|losses|name|wins)){0,4}$",
+        description="Order by up to 5 comma-separated fields, each at most once; a leading '-' sorts descending, e.g. '-name,region'. Fields: name, region, badges, wins, losses.",
     )
     name: str | None = Field(
         default=None, description="Only documents whose name equals this value."
     )
+    name__ne: str | None = Field(
+        default=None, description="Only documents whose name differs from this value."
+    )
+    name__gt: str | None = Field(
+        default=None,
+        description="Only documents whose name is greater than this value.",
+    )
+    name__gte: str | None = Field(
+        default=None,
+        description="Only documents whose name is greater than or equal to this value.",
+    )
+    name__lt: str | None = Field(
+        default=None, description="Only documents whose name is less than this value."
+    )
+    name__lte: str | None = Field(
+        default=None,
+        description="Only documents whose name is less than or equal to this value.",
+    )
+    name__in: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose name is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    name__nin: CommaSeparated[str] | None = Field(
+        default=None,
+        description="Only documents whose name is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    name__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where name is stored (null included); false: only those without it.",
+    )
+    name__regex: Regex | None = Field(
+        default=None,
+        description="Only documents whose name matches this regular expression: anchored with '^', at most 100 characters of literals, escapes, '.' and sets without ranges, at most three of '*', '+', '?', no groups.",
+    )
     region: Region | None = Field(
         default=None, description="Only documents whose region equals this value."
+    )
+    region__ne: Region | None = Field(
+        default=None, description="Only documents whose region differs from this value."
+    )
+    region__in: CommaSeparated[Region] | None = Field(
+        default=None,
+        description="Only documents whose region is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    region__nin: CommaSeparated[Region] | None = Field(
+        default=None,
+        description="Only documents whose region is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    region__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where region is stored (null included); false: only those without it.",
     )
     badges: int | None = Field(
         default=None, description="Only documents whose badges equals this value."
     )
+    badges__ne: int | None = Field(
+        default=None, description="Only documents whose badges differs from this value."
+    )
+    badges__gt: int | None = Field(
+        default=None,
+        description="Only documents whose badges is greater than this value.",
+    )
+    badges__gte: int | None = Field(
+        default=None,
+        description="Only documents whose badges is greater than or equal to this value.",
+    )
+    badges__lt: int | None = Field(
+        default=None, description="Only documents whose badges is less than this value."
+    )
+    badges__lte: int | None = Field(
+        default=None,
+        description="Only documents whose badges is less than or equal to this value.",
+    )
+    badges__in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose badges is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    badges__nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose badges is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    badges__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where badges is stored (null included); false: only those without it.",
+    )
     wins: int | None = Field(
         default=None, description="Only documents whose wins equals this value."
+    )
+    wins__ne: int | None = Field(
+        default=None, description="Only documents whose wins differs from this value."
+    )
+    wins__gt: int | None = Field(
+        default=None,
+        description="Only documents whose wins is greater than this value.",
+    )
+    wins__gte: int | None = Field(
+        default=None,
+        description="Only documents whose wins is greater than or equal to this value.",
+    )
+    wins__lt: int | None = Field(
+        default=None, description="Only documents whose wins is less than this value."
+    )
+    wins__lte: int | None = Field(
+        default=None,
+        description="Only documents whose wins is less than or equal to this value.",
+    )
+    wins__in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose wins is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    wins__nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose wins is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    wins__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where wins is stored (null included); false: only those without it.",
     )
     losses: int | None = Field(
         default=None, description="Only documents whose losses equals this value."
     )
+    losses__ne: int | None = Field(
+        default=None, description="Only documents whose losses differs from this value."
+    )
+    losses__gt: int | None = Field(
+        default=None,
+        description="Only documents whose losses is greater than this value.",
+    )
+    losses__gte: int | None = Field(
+        default=None,
+        description="Only documents whose losses is greater than or equal to this value.",
+    )
+    losses__lt: int | None = Field(
+        default=None, description="Only documents whose losses is less than this value."
+    )
+    losses__lte: int | None = Field(
+        default=None,
+        description="Only documents whose losses is less than or equal to this value.",
+    )
+    losses__in: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose losses is one of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    losses__nin: CommaSeparated[int] | None = Field(
+        default=None,
+        description="Only documents whose losses is none of these values: comma-separated (or the parameter repeated), at most 100.",
+    )
+    losses__exists: bool | None = Field(
+        default=None,
+        description="true: only documents where losses is stored (null included); false: only those without it.",
+    )
 
     def filters(self) -> dict[str, object]:
-        """The equality filters that were given."""
-        return self.model_dump(exclude={"limit", "skip", "sort"}, exclude_none=True)
+        """The MongoDB filter of the filters given (``level__gte=10`` → ``{"level": {"$gte": 10}}``)."""
+        return filter_document(
+            self.model_dump(exclude={"limit", "skip", "sort"}, exclude_none=True)
+        )
