@@ -82,6 +82,14 @@ def flush_to_server() -> None:
     EventsWorker.drain_all(timeout=10)
 
 
+def _answers_ok(url: str) -> bool:
+    """Whether ``url`` answers 200; not listening yet is a no."""
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 def _wait_until_healthy(
     process: subprocess.Popen[bytes], url: str, log: Path, timeout: float
 ) -> None:
@@ -91,11 +99,8 @@ def _wait_until_healthy(
             raise PrefectServerError(
                 f"prefect server exited with code {process.returncode}: {_tail(log)}"
             )
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
+        if _answers_ok(f"{url}/health"):
+            return
         if time.monotonic() > deadline:
             raise PrefectServerError(
                 f"prefect server did not answer {url}/health within {timeout:g} s: {_tail(log)}"

@@ -1,9 +1,10 @@
 """pulpo.mock over real HTTP: ``python -m pulpo.mock`` serving the document's two mocks.
 
-The mock OFD and the mock Odoo of the store-and-forward document are declared here as a
-project declares them; each is written to a spec file, as the Docker stack writes it, and
-served by its own ``python -m pulpo.mock`` process on a free loopback port. The requests
-are the document's: its curl commands send JSON with curl's default form Content-Type.
+The mock OFD and the mock Odoo of the store-and-forward document (tests/document_mocks.py,
+declared as a project declares them) are each written to a spec file, as the Docker
+stack writes it, and served by its own ``python -m pulpo.mock`` process on a free
+loopback port. The requests are the document's: its curl commands send JSON with curl's
+default form Content-Type.
 """
 
 import asyncio
@@ -19,8 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
+from document_mocks import ODOO, OFD
 
-from pulpo import Mock, MockRoute, upstream
 from pulpo.mock import dumps, spec_of
 from pulpo.run.processes import LOOPBACK, free_port, stop
 
@@ -29,43 +30,6 @@ pytestmark = pytest.mark.integration
 STARTUP_BOUND = 60.0  # seconds: a hang bound, not a timing
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}  # what curl -d sends
-
-OFD = upstream(
-    "ofd",
-    url="http://mock_ofd:9000",
-    mock=Mock(
-        port=9000,
-        health="/ofd/v1/health",
-        control="/ofd/v1/_test",
-        failure_answer={"error": "OFD unavailable"},
-        routes=[
-            MockRoute(
-                "POST",
-                "/ofd/v1/receipt",
-                counter="receipts_received",
-                answer={"status": "accepted", "ofd_id": "OFD-{sequence:06d}"},
-            )
-        ],
-    ),
-)
-ODOO = upstream(
-    "odoo",
-    url="http://mock_odoo:8070",
-    mock=Mock(
-        port=8070,
-        health="/api/v1/health",
-        control="/api/v1/_test",
-        routes=[
-            MockRoute(
-                "POST",
-                "/api/v1/kkt/heartbeat",
-                counter="heartbeat_count",
-                last="last_heartbeat",
-                answer={"status": "accepted", "timestamp": "{unix_time}"},
-            )
-        ],
-    ),
-)
 
 
 @dataclass

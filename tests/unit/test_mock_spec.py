@@ -4,11 +4,13 @@ The server itself is proven over real HTTP in tests/integration/test_mock_upstre
 """
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from document_mocks import ODOO, OFD
 
 from pulpo import Mock, MockRoute, upstream
 from pulpo.mock import MockSpecError, dumps, load, parse, problems, spec_of
@@ -19,41 +21,11 @@ pytestmark = pytest.mark.unit
 
 NOON = datetime(2025, 11, 30, 12, 0, 0, tzinfo=UTC)
 
-OFD = upstream(
-    "ofd",
-    url="http://mock_ofd:9000",
-    mock=Mock(
-        port=9000,
-        health="/ofd/v1/health",
-        control="/ofd/v1/_test",
-        failure_answer={"error": "OFD unavailable"},
-        routes=[
-            MockRoute(
-                "POST",
-                "/ofd/v1/receipt",
-                counter="receipts_received",
-                answer={"status": "accepted", "ofd_id": "OFD-{sequence:06d}"},
-            )
-        ],
-    ),
-)
-ODOO = upstream(
-    "odoo",
-    url="http://mock_odoo:8070",
-    mock=Mock(
-        port=8070,
-        health="/api/v1/health",
-        control="/api/v1/_test",
-        routes=[
-            MockRoute(
-                "POST",
-                "/api/v1/kkt/heartbeat",
-                counter="heartbeat_count",
-                last="last_heartbeat",
-                answer={"status": "accepted", "timestamp": "{unix_time}"},
-                dedupe="Idempotency-Key",
-            )
-        ],
+# The dedupe test's Odoo: the document's, deduplicating heartbeats by Idempotency-Key.
+DEDUPED_ODOO = replace(
+    ODOO,
+    mock=replace(
+        ODOO.mock, routes=[replace(route, dedupe="Idempotency-Key") for route in ODOO.mock.routes]
     ),
 )
 
@@ -326,7 +298,7 @@ def test_the_configured_status_is_what_failing_calls_answer_until_reset() -> Non
 
 
 def test_a_dedupe_header_repeated_gets_the_first_answer_and_counts_once() -> None:
-    state = MockState(load_spec(ODOO), clock=lambda: NOON)
+    state = MockState(load_spec(DEDUPED_ODOO), clock=lambda: NOON)
 
     first = state.accept(0, call({"kkt_id": "KKT-001"}, **{"idempotency-key": "k1"}))
     again = state.accept(0, call({"kkt_id": "KKT-001"}, **{"idempotency-key": "k1"}))
