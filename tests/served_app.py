@@ -7,8 +7,10 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
+from pymongo import MongoClient
 
 from pulpo.run.processes import free_port
 
@@ -44,3 +46,19 @@ def served_app(project: Path, env: Mapping[str, str], timeout: float = 30) -> It
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def serving(
+    project: Path, mongodb_url: str, *, prefix: str, **settings: str
+) -> Iterator[httpx.Client]:
+    """``project``'s app on a database of its own (``<prefix>_<random>``, dropped after),
+    with ``settings`` in its environment; yields a client of it."""
+    database = f"{prefix}_{uuid4().hex[:10]}"
+    env = {"MONGODB_URL": mongodb_url, "MONGODB_DATABASE": database, **settings}
+    try:
+        with served_app(project, env) as base, httpx.Client(base_url=base, timeout=60) as client:
+            yield client
+    finally:
+        with MongoClient(mongodb_url) as mongo:
+            mongo.drop_database(database)

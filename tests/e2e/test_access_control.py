@@ -32,8 +32,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
-from pymongo import MongoClient
-from served_app import served_app
+from served_app import serving
 
 from pulpo.http.auth import Principal, caller, key_digest
 
@@ -53,18 +52,6 @@ KEYS = (
 )
 
 
-@contextmanager
-def serving(project: Path, mongodb_url: str, **settings: str) -> Iterator[httpx.Client]:
-    database = f"access_{uuid4().hex[:10]}"
-    env = {"MONGODB_URL": mongodb_url, "MONGODB_DATABASE": database, **settings}
-    try:
-        with served_app(project, env) as base, httpx.Client(base_url=base, timeout=60) as client:
-            yield client
-    finally:
-        with MongoClient(mongodb_url) as mongo:
-            mongo.drop_database(database)
-
-
 @pytest.fixture(scope="module")
 def locked(pokemon_project: Path, mongodb_url: str) -> Iterator[httpx.Client]:
     settings = {
@@ -79,7 +66,7 @@ def locked(pokemon_project: Path, mongodb_url: str) -> Iterator[httpx.Client]:
         "PULPO_MAX_REQUESTS_IN_FLIGHT": "1",
         "PULPO_MAX_QUEUE_WAIT_MS": "300",
     }
-    with serving(pokemon_project, mongodb_url, **settings) as client:
+    with serving(pokemon_project, mongodb_url, prefix="access", **settings) as client:
         yield client
 
 
@@ -108,7 +95,7 @@ def rs256(
         "PULPO_JWT_PUBLIC_KEY_FILE": str(pem),
         "PULPO_DOCS": "protected",
     }
-    with serving(pokemon_project, mongodb_url, **settings) as client:
+    with serving(pokemon_project, mongodb_url, prefix="access", **settings) as client:
         yield client
 
 
@@ -119,7 +106,7 @@ def keys_file(
     secrets = tmp_path_factory.mktemp("secrets") / "api_keys"
     secrets.write_text(f"# the reporting job\nreporting:read:{key_digest(READER)}\n")
     settings = {"PULPO_AUTH": "api-key", "PULPO_API_KEYS_FILE": str(secrets), "PULPO_DOCS": "off"}
-    with serving(pokemon_project, mongodb_url, **settings) as client:
+    with serving(pokemon_project, mongodb_url, prefix="access", **settings) as client:
         yield client
 
 

@@ -22,8 +22,7 @@ from uuid import uuid4
 import h11
 import httpx
 import pytest
-from pymongo import MongoClient
-from served_app import served_app
+from served_app import serving
 
 from pulpo.discover import discover
 from pulpo.generate import compile_project
@@ -41,21 +40,9 @@ HANG = 20  # seconds: a bound that only a hang exceeds
 MEW = b'{"name": "Mew", "element": "Psychic"}'
 
 
-@contextmanager
-def serving(project: Path, mongodb_url: str, **settings: str) -> Iterator[httpx.Client]:
-    database = f"hostile_{uuid4().hex[:10]}"
-    env = {"MONGODB_URL": mongodb_url, "MONGODB_DATABASE": database, **settings}
-    try:
-        with served_app(project, env) as base, httpx.Client(base_url=base, timeout=60) as client:
-            yield client
-    finally:
-        with MongoClient(mongodb_url) as mongo:
-            mongo.drop_database(database)
-
-
 @pytest.fixture(scope="module")
 def api(pokemon_project: Path, mongodb_url: str) -> Iterator[httpx.Client]:
-    with serving(pokemon_project, mongodb_url) as client:
+    with serving(pokemon_project, mongodb_url, prefix="hostile") as client:
         yield client
 
 
@@ -64,7 +51,7 @@ def awkward(tmp_path_factory: pytest.TempPathFactory, mongodb_url: str) -> Itera
     project = tmp_path_factory.mktemp("awkward") / "awkward"
     shutil.copytree(AWKWARD, project, ignore=shutil.ignore_patterns("__pycache__", "generated"))
     compile_project(validate(discover(project)))
-    with serving(project, mongodb_url) as client:
+    with serving(project, mongodb_url, prefix="hostile") as client:
         yield client
 
 
@@ -374,7 +361,10 @@ def test_overload_is_answered_503_with_retry_after_at_once(
     pokemon_project: Path, mongodb_url: str
 ) -> None:
     limits = {"PULPO_MAX_REQUESTS_IN_FLIGHT": "1", "PULPO_MAX_QUEUE_WAIT_MS": "200"}
-    with serving(pokemon_project, mongodb_url, **limits) as api, raw_connection(api) as slow:
+    with (
+        serving(pokemon_project, mongodb_url, prefix="hostile", **limits) as api,
+        raw_connection(api) as slow,
+    ):
         body = b'{"name": "Slowpoke", "element": "Water"}'.ljust(100)
         slow.start("POST", "/pokemons", {**JSON, "Content-Length": "100"})
         slow.send(body[:10])  # the only slot is taken until the rest arrives
@@ -423,7 +413,7 @@ def test_one_connection_serves_request_after_request_whatever_they_hold(api: htt
 
 def test_a_document_over_mongodbs_16_mib_is_413(pokemon_project: Path, mongodb_url: str) -> None:
     roomy = {"PULPO_MAX_BODY_BYTES": str(64 * MiB), "PULPO_MAX_STRING_LENGTH": str(32 * MiB)}
-    with serving(pokemon_project, mongodb_url, **roomy) as api:
+    with serving(pokemon_project, mongodb_url, prefix="hostile", **roomy) as api:
         body = json.dumps({"name": "x" * (17 * MiB), "element": "Fire"}).encode()
         response = api.post("/pokemons", content=body, headers=JSON)
         assert response.status_code == 413, response.text[:300]
